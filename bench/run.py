@@ -1,0 +1,293 @@
+"""`make bench`: run the same scenarios against Skylabel and Label Studio 1.23.2, side by side, on this machine.
+
+The targets run one after the other (never at the same time, they would compete for the same cores), each on a
+fresh data dir in a temp folder, with the exact requests of ls_baseline.md. Per target:
+
+  first start → import N tasks as one body → list page 1 and a deep page → 2×A annotation writes (sequential,
+  then 8 clients) → 3 restarts on the now-populated data dir → idle RSS 10 s after the last restart.
+
+A failure stops that target only (its later phases depend on the earlier ones); the error is reported with the
+server's status and body, the server is stopped, and the other target still runs. Results go to
+bench/results/<timestamp>.json (gitignored) with server logs beside it, and a markdown table is printed.
+
+    .venv/bin/python bench/run.py [--target skylabel|ls|both] [--quick] [--reuse-ls-data DIR] [--keep-data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import scenarios
+from api import Api, BenchError
+from procfs import PhaseMeter, hwm_mib, own_cpu_seconds, system_busy_seconds, tree_cpu_seconds, tree_rss_mib
+from report import build_rows, cpu_table, markdown_table
+from servers import CREDENTIALS_FILE, REPO, TARGETS, Credentials, Server, Target, ensure_ls_venv
+
+RESULTS = REPO / "bench" / "results"
+START_TIMEOUT_S = {"skylabel": 60, "ls": 300}  # LS needs ~46 s quiet, up to 75 s contended, on an empty dir
+SCALES = {
+    "full": {"n": 100_000, "annotations": 1000, "deep_page": 900},
+    "quick": {"n": 10_000, "annotations": 100, "deep_page": 90},
+}
+LIST_REPEATS = 20
+RESTARTS = 3
+IDLE_WAIT_S = 10
+WRITERS = 8
+
+
+def timed_start(server: Server, timeout: float) -> dict:
+    """Start the server; seconds from spawn to the first 200 on /api/version, and the CPU spent getting there."""
+    system0, own0 = system_busy_seconds(), own_cpu_seconds()
+    seconds = server.start(timeout)
+    server_cpu = tree_cpu_seconds(server.pid)  # a new process: all of its CPU so far went into starting
+    other = system_busy_seconds() - system0 - server_cpu - (own_cpu_seconds() - own0)
+    return {
+        "seconds": round(seconds, 3),
+        "cpu": {
+            "wall_s": round(seconds, 3),
+            "server_cpu_s": round(server_cpu, 2),
+            "other_cpu_s": round(max(other, 0), 2),
+        },
+    }
+
+
+class TargetRun:
+    """All phases for one server; each phase stores its figures under its own key in `self.result`."""
+
+    def __init__(self, target: Target, params: dict, data_dir: Path, reused: bool, log_path: Path):
+        self.target = target
+        self.params = params
+        self.data_dir = data_dir
+        self.reused = reused
+        self.result: dict = {
+            "target": target.name,
+            "title": target.title,
+            "data_dir": str(data_dir),
+            "reused_data_dir": reused,
+            "log": str(log_path),
+            "error": None,
+            "failed_phase": None,
+        }
+        self.empty_dir = not any(p.name != CREDENTIALS_FILE for p in data_dir.iterdir())
+        self.creds = Credentials.for_data_dir(data_dir)
+        self.server = Server(target, data_dir, self.creds, log_path)
+        self.timeout = START_TIMEOUT_S[target.name]
+        self.api: Api | None = None
+        self.project_id = 0
+        self.task_ids: list[int] = []
+        self.ready_at = 0.0
+
+    def say(self, message: str) -> None:
+        print(f"[{self.target.name} {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+    def new_api(self) -> Api:
+        return Api(self.server.base_url, self.creds.token)
+
+    def run(self) -> dict:
+        phases = [
+            self.first_start,
+            self.setup,
+            self.import_tasks,
+            self.list_pages,
+            self.annotate_sequential,
+            self.annotate_concurrent,
+            self.restarts,
+            self.idle_rss,
+            self.cleanup,
+        ]
+        phase = "init"
+        try:
+            for step in phases:
+                phase = step.__name__
+                step()
+        except Exception as exc:  # any failure ends this target; report it and move on
+            self.result["failed_phase"] = phase
+            self.result["error"] = exc.as_dict() if isinstance(exc, BenchError) else {"message": repr(exc)}
+            self.result["error"]["traceback"] = traceback.format_exc(limit=3)
+            self.say(f"FAILED in {phase}: {exc}")
+            if isinstance(exc, BenchError) and exc.status is not None:
+                self.say(f"  status {exc.status}, body: {exc.body}")
+        finally:
+            if self.api:
+                self.api.close()
+            self.server.stop()
+        return self.result
+
+    def first_start(self) -> None:
+        what = "empty" if self.empty_dir else "existing"
+        self.say(f"starting on {what} data dir {self.data_dir}")
+        self.result["first_start"] = timed_start(self.server, self.timeout) | {"empty_data_dir": self.empty_dir}
+        self.say(f"ready after {self.result['first_start']['seconds']:.2f} s on port {self.server.port}")
+
+    def setup(self) -> None:
+        self.api = self.new_api()
+        self.result["version"] = self.api.get_json("/api/version")
+        scenarios.check_auth(self.api)
+        title = f"bench {time.strftime('%Y-%m-%d %H:%M:%S')}"
+        self.project_id = scenarios.create_project(self.api, title)
+        self.result["project_id"] = self.project_id
+
+    def import_tasks(self) -> None:
+        n = self.params["n"]
+        self.say(f"importing {n:,} tasks as one body")
+        with PhaseMeter(self.server.pid) as meter:
+            figures = scenarios.import_tasks(self.api, self.project_id, n)
+        self.result["import"] = figures | {"cpu": meter.result}
+        self.say(f"  {figures['tasks_per_s']:,.0f} tasks/s, listable after {figures['listable_s']:.2f} s")
+
+    def list_pages(self) -> None:
+        for key, page in (("list_page_1", 1), ("list_page_deep", self.params["deep_page"])):
+            with PhaseMeter(self.server.pid) as meter:
+                figures = scenarios.list_latency(self.api, self.project_id, page, LIST_REPEATS)
+            self.result[key] = figures | {"cpu": meter.result}
+            self.say(f"list page {page}: median {figures['median_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms")
+        count = 2 * self.params["annotations"]
+        self.task_ids = scenarios.collect_task_ids(self.api, self.project_id, count)
+
+    def _annotate(self, key: str, ids: list[int], workers: int) -> None:
+        with PhaseMeter(self.server.pid) as meter:
+            figures = scenarios.annotate(self.new_api, ids, workers)
+        cpu_per_write = meter.result["server_cpu_s"] / max(figures["ok"], 1) * 1000
+        self.result[key] = figures | {"cpu": meter.result, "server_cpu_ms_per_write": round(cpu_per_write, 2)}
+        self.say(
+            f"{len(ids)} annotations, {workers} client(s): {figures['req_per_s']:.1f} req/s, "
+            f"median {figures['median_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms, {figures['errors']} errors"
+        )
+
+    def annotate_sequential(self) -> None:
+        self._annotate("annotate_sequential", self.task_ids[: self.params["annotations"]], 1)
+
+    def annotate_concurrent(self) -> None:
+        self._annotate("annotate_concurrent", self.task_ids[self.params["annotations"] :], WRITERS)
+
+    def restarts(self) -> None:
+        self.api.close()
+        samples = []
+        for i in range(RESTARTS):
+            self.server.stop()
+            samples.append(timed_start(self.server, self.timeout))
+            self.say(f"restart {i + 1}/{RESTARTS}: ready after {samples[-1]['seconds']:.2f} s")
+        seconds = sorted(s["seconds"] for s in samples)
+        self.result["restart"] = {
+            "n": RESTARTS,
+            "samples_s": [s["seconds"] for s in samples],
+            "median_s": seconds[len(seconds) // 2],
+            "server_cpu_to_ready_s": [s["cpu"]["server_cpu_s"] for s in samples],
+        }
+        self.ready_at = time.perf_counter()
+        self.api = self.new_api()
+
+    def idle_rss(self) -> None:
+        time.sleep(max(0.0, IDLE_WAIT_S - (time.perf_counter() - self.ready_at)))
+        pid = self.server.pid
+        self.result["idle_rss"] = {
+            "after_s": IDLE_WAIT_S,
+            "rss_mib": round(tree_rss_mib(pid), 1),
+            "leader_hwm_mib": round(hwm_mib(pid), 1),
+        }
+        self.say(f"idle RSS {self.result['idle_rss']['rss_mib']:.0f} MiB")
+
+    def cleanup(self) -> None:
+        """A reused data dir would grow by N tasks per run, skewing the next one; drop the bench project."""
+        if self.reused:
+            self.say("deleting the bench project from the reused data dir (untimed)")
+            self.api.request("DELETE", f"/api/projects/{self.project_id}", expect=(204,))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", choices=("skylabel", "ls", "both"), default="both")
+    parser.add_argument("--quick", action="store_true", help="10x smaller N (10k tasks, 100+100 annotations)")
+    parser.add_argument(
+        "--reuse-ls-data",
+        metavar="DIR",
+        help="Label Studio data dir to use (created if missing; "
+        "kept afterwards). Skips LS's ~46 s first start on later runs.",
+    )
+    parser.add_argument("--keep-data", action="store_true", help="keep the temporary data dirs")
+    return parser.parse_args(argv)
+
+
+def _exit_on_signal(signum, _frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop the servers
+
+
+def run_one(name: str, args: argparse.Namespace, params: dict, stamp: str) -> dict:
+    target = TARGETS[name]
+    if name == "ls":
+        ensure_ls_venv()
+    reuse = Path(args.reuse_ls_data).resolve() if name == "ls" and args.reuse_ls_data else None
+    if reuse:
+        reuse.mkdir(parents=True, exist_ok=True)
+    data_dir = reuse or Path(tempfile.mkdtemp(prefix=f"skylabel-bench-{name}-"))
+    try:
+        return TargetRun(target, params, data_dir, bool(reuse), RESULTS / f"{stamp}-{name}.log").run()
+    except BenchError as exc:  # raised before the server started, e.g. an unusable --reuse-ls-data dir
+        print(f"[{name}] FAILED: {exc}", flush=True)
+        return {"target": name, "title": target.title, "error": exc.as_dict(), "failed_phase": "init"}
+    finally:
+        if not reuse and not args.keep_data:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def write(path: Path, doc: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=2))
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _exit_on_signal)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{stamp}.json"
+    params = {**SCALES["quick" if args.quick else "full"], "quick": args.quick}
+    names = ["skylabel", "ls"] if args.target == "both" else [args.target]
+    doc = {
+        "meta": {
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "argv": sys.argv[1:],
+            "host": platform.node(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_at_start": os.getloadavg(),
+        },
+        "params": params
+        | {"list_repeats": LIST_REPEATS, "restarts": RESTARTS, "idle_wait_s": IDLE_WAIT_S, "writers": WRITERS},
+        "results": {},
+    }
+    try:
+        for name in names:
+            doc["results"][name] = run_one(name, args, params, stamp)
+            write(out, doc)
+    finally:
+        doc["meta"]["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        doc["meta"]["loadavg_at_end"] = os.getloadavg()
+        doc["rows"] = build_rows(doc["results"], params)
+        write(out, doc)
+        scale = "quick" if args.quick else "full"
+        print(f"\n## Skylabel vs Label Studio 1.23.2 ({scale} run, N={params['n']:,})\n")
+        print(markdown_table(doc["rows"]))
+        print("\nServer CPU per phase (the machine is shared; 'other' is everything else running meanwhile):\n")
+        print(cpu_table(doc["results"]))
+        for res in doc["results"].values():
+            if res.get("error"):
+                print(f"\n{res['title']} failed in {res['failed_phase']}: {res['error']['message']}")
+        print(f"\nresults: {out.relative_to(REPO)}")
+    return 1 if any(res.get("error") for res in doc["results"].values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

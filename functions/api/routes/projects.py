@@ -1,0 +1,141 @@
+"""Projects, and what hangs off one: import, next task, its task collection, the synchronous export."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
+from skylabel.errors import Invalid
+from skylabel.exports.json_export import JsonExport
+from skylabel.projects.models import ProjectIn
+from skylabel.projects.service import ProjectService
+from skylabel.tasks.imports import ImportService
+from skylabel.tasks.next_task import NextTaskService
+from skylabel.tasks.service import TaskService
+from skylabel.tasks.views import task_full
+from skylabel_api import deps
+from skylabel_api.responses import created, no_content, ok
+
+router = APIGatewayHttpRouter()
+
+
+def _projects() -> ProjectService:
+    return ProjectService(deps.ctx())
+
+
+def _page_url(page: int | None) -> str | None:
+    if page is None:
+        return None
+    return f"{deps.base_url()}/api/projects?page={page}&page_size={deps.q_int('page_size', 30)}"
+
+
+@router.get("/api/projects", tags=["projects"], summary="List projects (paged)")
+def list_projects():
+    page, page_size = deps.q_int("page", 1), deps.q_int("page_size", 30)
+    ids = [int(i) for i in deps.q_list("ids") if i.isdigit()]
+    service = _projects()
+    total, items = service.list(deps.actor(), page=page, page_size=page_size, title=deps.q_str("title"),
+                                id_filter=ids or None)
+    size = max(1, min(page_size, 100))
+    return ok({
+        "count": total,
+        "next": _page_url(page + 1 if page * size < total else None),
+        "previous": _page_url(page - 1 if page > 1 else None),
+        "results": [service.represent(item) for item in items],
+    })
+
+
+@router.post("/api/projects", tags=["projects"], summary="Create a project")
+def create_project(body: Annotated[ProjectIn, Body()]):
+    service = _projects()
+    return created(service.represent(service.create(deps.actor(), body)))
+
+
+@router.get("/api/projects/<project_id>", tags=["projects"], summary="Get a project")
+def get_project(project_id: int):
+    service = _projects()
+    return ok(service.represent(service.get_item(deps.actor(), project_id)))
+
+
+@router.patch("/api/projects/<project_id>", tags=["projects"], summary="Update a project")
+def patch_project(project_id: int, body: Annotated[ProjectIn, Body()]):
+    service = _projects()
+    return ok(service.represent(service.update(deps.actor(), project_id, body)))
+
+
+@router.put("/api/projects/<project_id>", tags=["projects"], summary="Update a project (as PATCH)")
+def put_project(project_id: int, body: Annotated[ProjectIn, Body()]):
+    return patch_project(project_id, body)
+
+
+@router.delete("/api/projects/<project_id>", tags=["projects"], summary="Delete a project and its tasks")
+def delete_project(project_id: int):
+    _projects().delete(deps.actor(), project_id)
+    return no_content()
+
+
+@router.post("/api/projects/<project_id>/import", tags=["import"],
+             summary="Import a JSON list of tasks (inline annotations and predictions allowed)")
+def import_tasks(project_id: int):
+    answer = ImportService(deps.ctx()).import_json(
+        deps.actor(), project_id, deps.json_body(),
+        return_task_ids=deps.q_bool("return_task_ids"),
+        preannotated_from_fields=deps.q_list("preannotated_from_fields") or None,
+    )
+    return created(answer)
+
+
+@router.post("/api/projects/<project_id>/import/predictions", tags=["import"], summary="Import predictions")
+def import_predictions(project_id: int):
+    return created(ImportService(deps.ctx()).import_predictions(deps.actor(), project_id, deps.json_body()))
+
+
+@router.get("/api/projects/<project_id>/next", tags=["tasks"], summary="The next task for the caller to label")
+def next_task(project_id: int):
+    ctx = deps.ctx()
+    task, reason = NextTaskService(ctx).next_task(deps.actor(), project_id)
+    bundle = TaskService(ctx).bundle(deps.actor(), task["id"])
+    return ok({**task_full(bundle, now=ctx.clock()), "queue": reason})
+
+
+@router.get("/api/projects/<project_id>/tasks", tags=["tasks"], summary="All tasks of a project (not paged)")
+def project_tasks(project_id: int):
+    result = TaskService(deps.ctx()).list(deps.actor(), project_id, page=1, page_size=10**9, fields="task_only")
+    return ok(result["tasks"])
+
+
+@router.delete("/api/projects/<project_id>/tasks", tags=["tasks"], summary="Delete all tasks of a project")
+def delete_project_tasks(project_id: int):
+    TaskService(deps.ctx()).delete_all(deps.actor(), project_id)
+    return no_content()
+
+
+EXPORT_FORMATS = [
+    {"name": "JSON", "title": "JSON", "description": "List of items in raw JSON format stored in one JSON file.",
+     "link": "https://labelstud.io/guide/export.html#JSON"},
+]
+
+
+@router.get("/api/projects/<project_id>/export/formats", tags=["export"], summary="Export formats")
+def export_formats(project_id: int):
+    _projects().get_item(deps.actor(), project_id)
+    return ok(EXPORT_FORMATS)
+
+
+@router.get("/api/projects/<project_id>/export", tags=["export"], summary="Export the project (synchronous)")
+def export(project_id: int):
+    export_type = (deps.q_str("exportType") or deps.q_str("export_type") or "JSON").upper()
+    if export_type != "JSON":
+        raise Invalid(f"Export type {export_type} is not available yet; use JSON.",
+                      {"export_type": ["Supported: JSON."]})
+    ids = {int(i) for i in deps.q_list("ids") if i.isdigit()} or None
+    body = "".join(JsonExport(deps.ctx()).chunks(deps.actor(), project_id,
+                                                 all_tasks=deps.q_bool("download_all_tasks"), only_ids=ids))
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H-%M")
+    filename = f"project-{project_id}-at-{stamp}-{abs(hash(body)) % 16**8:08x}.json"
+    return Response(status_code=200, content_type="application/json", body=body,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

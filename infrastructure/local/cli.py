@@ -1,0 +1,105 @@
+"""`skylabel` command: `start` serves the API on this machine; `user create` makes a user.
+
+`start` uses the same Lambda handler as AWS, over a local gateway, with SQLite and a folder under the data
+dir. With SKYLABEL_USERNAME / SKYLABEL_PASSWORD / SKYLABEL_USER_TOKEN set it makes sure that user exists
+with that legacy token, so scripts and CI can drive a fresh instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from skylabel.settings import ENV_PASSWORD, ENV_USER_TOKEN, ENV_USERNAME, Settings
+
+
+def _context(data_dir: Path, base_url: str):
+    from skylabel.wiring import local_context
+
+    return local_context(data_dir, base_url=base_url, settings=Settings.from_env())
+
+
+def _data_dir(value: str | None) -> Path:
+    from skylabel.wiring import default_data_dir
+
+    return Path(value).expanduser() if value else Path(os.environ.get("SKYLABEL_DATA_DIR") or default_data_dir())
+
+
+def start(args: argparse.Namespace) -> int:
+    from skylabel.users.service import UserService
+    from skylabel_api import deps
+    from skylabel_api.handler import lambda_handler
+    from skylabel_local.gateway import LocalGateway
+
+    data_dir = _data_dir(args.data_dir)
+    base_url = f"http://{args.host}:{args.port}"
+    ctx = _context(data_dir, base_url)
+    deps.configure(ctx)
+    username, password, token = (os.environ.get(n) for n in (ENV_USERNAME, ENV_PASSWORD, ENV_USER_TOKEN))
+    if username and password and token:
+        UserService(ctx).ensure_user(username, password, token)
+    try:
+        server = LocalGateway((args.host, args.port), ctx, lambda_handler)
+    except OSError as exc:
+        print(f"skylabel: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"Skylabel serving on {base_url} (data dir: {data_dir})", flush=True)
+
+    def stop(_signum, _frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        close = getattr(ctx.items, "close", None)
+        if close:
+            close()
+        print("Skylabel stopped.", flush=True)
+    return 0
+
+
+def user_create(args: argparse.Namespace) -> int:
+    from skylabel.errors import DomainError
+    from skylabel.users.service import UserService
+
+    ctx = _context(_data_dir(args.data_dir), "http://127.0.0.1")
+    try:
+        user, token = UserService(ctx).signup(args.email, args.password, token=args.token)
+    except DomainError as exc:
+        print(f"skylabel: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"Created user {user['id']} <{user['email']}>; API token: {token}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("SKYLABEL_LOG_LEVEL", "WARNING"))
+    parser = argparse.ArgumentParser(prog="skylabel", description="Serverless Label Studio-compatible labeling.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("start", help="serve Skylabel on this machine")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8080)
+    run.add_argument("--data-dir", help="where data lives (default: the user's data folder)")
+    run.set_defaults(func=start)
+    user = commands.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user (in a new organization)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", required=True)
+    create.add_argument("--token", help="use this legacy API token instead of a random one")
+    create.add_argument("--data-dir")
+    create.set_defaults(func=user_create)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""The ports a service call runs on, gathered once per process and handed to services.
+
+`Context` is built by the edge (the API Lambda, the local runtime, a job step) and passed down; services
+never build adapters or read the environment themselves, so tests can hand them any adapter.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from skylabel.settings import Settings
+from skylabel.timeutil import Clock
+
+if TYPE_CHECKING:
+    from skylabel.ports import BlobStore, ItemStore, JobRunner
+
+
+@dataclass
+class Context:
+    items: ItemStore
+    settings: Settings = field(default_factory=Settings)
+    blobs: BlobStore | None = None
+    jobs: JobRunner | None = None
+    clock: Clock = time.time
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is calling: every request is scoped to the caller's organization."""
+
+    user_id: int
+    organization_id: int

@@ -1,0 +1,1 @@
+"""Exports in Label Studio's formats."""

@@ -1,0 +1,1 @@
+"""Projects: a label config, settings and the counters Label Studio shows beside it."""

@@ -1,0 +1,51 @@
+"""Runtime settings, every environment variable name in one place, read lazily and validated.
+
+Read on first use (not at import), so a Lambda cold start pays nothing for unused settings and tests
+build their own `Settings(...)` instead of patching the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# Environment variable names, shared with the CDK stack (infrastructure/) and the local runtime.
+ENV_RUNTIME = "SKYLABEL_RUNTIME"  # "local" | "aws"
+ENV_TABLE = "SKYLABEL_TABLE"
+ENV_BUCKET = "SKYLABEL_BUCKET"
+ENV_SECRET = "SKYLABEL_SECRET"  # signs access tokens and local blob URLs; generated and stored locally if unset
+ENV_ALLOW_SIGNUP = "SKYLABEL_ALLOW_SIGNUP"
+ENV_USERNAME = "SKYLABEL_USERNAME"
+ENV_PASSWORD = "SKYLABEL_PASSWORD"
+ENV_USER_TOKEN = "SKYLABEL_USER_TOKEN"
+
+
+class Settings(BaseModel):
+    runtime: Literal["local", "aws"] = "local"
+    table_name: str | None = None
+    bucket_name: str | None = None
+    secret: str | None = None
+    allow_signup: bool = True
+    # How long a task handed out by /next stays reserved to its annotator (Label Studio: lock TTL).
+    task_lock_seconds: int = Field(default=600, ge=1)
+    access_token_seconds: int = Field(default=300, ge=1)
+    max_import_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            runtime=env.get(ENV_RUNTIME, "local"),
+            table_name=env.get(ENV_TABLE) or None,
+            bucket_name=env.get(ENV_BUCKET) or None,
+            secret=env.get(ENV_SECRET) or None,
+            allow_signup=env.get(ENV_ALLOW_SIGNUP, "true").lower() in ("1", "true", "yes"),
+        )
+
+
+@lru_cache(maxsize=1)
+def settings_from_env() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,79 @@
+"""The label stream: which task an annotator gets next (`GET /api/projects/{id}/next`).
+
+Why a task is chosen, in order: it is in the project; this annotator has neither annotated nor skipped
+it; it still needs annotations (total + live reservations by others < maximum_annotations); then the
+project's sampling decides the order (Sequential = lowest id, Uniform = random). Tasks this annotator
+skipped come back last. The chosen task is reserved to the annotator for `task_lock_seconds` with a
+conditional write on the task's version, so two annotators racing for the last slot cannot both win.
+"""
+
+from __future__ import annotations
+
+import random
+
+from skylabel import keys
+from skylabel.context import Actor, Context
+from skylabel.errors import NotFound
+from skylabel.ports import Condition, ConditionFailed
+from skylabel.projects.service import ProjectService
+
+PAGE = 500
+
+
+class NextTaskService:
+    def __init__(self, ctx: Context, rng: random.Random | None = None) -> None:
+        self.ctx = ctx
+        self.store = ctx.items
+        self.rng = rng or random.Random()
+
+    def next_task(self, actor: Actor, project_id: int) -> tuple[dict, str]:
+        """The task to label and why it was chosen."""
+        project = ProjectService(self.ctx).get_item(actor, project_id)
+        limit = project.get("maximum_annotations", 1) or 1
+        now = self.ctx.clock()
+        candidates, skipped = [], []
+        cursor = None
+        while True:
+            page = self.store.query(keys.project_tasks(project_id), index="gsi1", limit=PAGE, cursor=cursor)
+            for task in page.items:
+                if actor.user_id in task.get("annotators", []):
+                    continue
+                if actor.user_id in task.get("skipped_by", []):
+                    skipped.append(task)
+                elif self._free_slots(task, actor.user_id, limit, now) > 0:
+                    candidates.append(task)
+            if project.get("sampling") == "Sequential sampling" and candidates:
+                break  # the lowest ids come first: no need to read further
+            cursor = page.cursor
+            if cursor is None:
+                break
+        if project.get("sampling") == "Uniform sampling":
+            self.rng.shuffle(candidates)
+        for reason, queue in (("sampling", candidates), ("skipped earlier", skipped)):
+            for task in queue:
+                if self._reserve(task, actor.user_id, limit, now):
+                    return task, f"{project.get('sampling', 'Sequential sampling')}: {reason}"
+        raise NotFound("No more tasks to label in this project.")
+
+    @staticmethod
+    def _free_slots(task: dict, user_id: int, limit: int, now: float) -> int:
+        locks = {int(u): until for u, until in (task.get("locks") or {}).items() if until > now and int(u) != user_id}
+        return limit - task.get("total_annotations", 0) - len(locks)
+
+    def _reserve(self, task: dict, user_id: int, limit: int, now: float) -> bool:
+        for _ in range(3):
+            if self._free_slots(task, user_id, limit, now) <= 0 and user_id not in task.get("annotators", []):
+                return False
+            live = {u: until for u, until in (task.get("locks") or {}).items() if until > now}
+            live[str(user_id)] = now + self.ctx.settings.task_lock_seconds
+            version = task.get("version", 0)
+            try:
+                self.store.update(*keys.task(task["id"]), set={"locks": live, "version": version + 1},
+                                  condition=Condition.equals("version", version))
+                return True
+            except ConditionFailed:
+                fresh = self.store.get(*keys.task(task["id"]))
+                if fresh is None:
+                    return False
+                task = fresh
+        return False

@@ -1,0 +1,251 @@
+"""Task CRUD and listing.
+
+Listing has two paths. With no filter, no selection and the default order (what SDK pagers and the
+benchmark do), a page is one offset query on the project's task index — the cost does not grow with the
+page number beyond the index walk. Anything else reads the project's tasks once, evaluates Label
+Studio's Data Manager query over them (`skylabel.dm_query`), and pages the result; totals are over the
+filtered set, as Label Studio reports them.
+"""
+
+from __future__ import annotations
+
+from skylabel import ids, keys
+from skylabel.context import Actor, Context
+from skylabel.dm_query import parse_query
+from skylabel.errors import Conflict, Invalid, NotFound, not_found
+from skylabel.labeling_config import parse_label_config
+from skylabel.ports import Condition, ConditionFailed, Put, Update
+from skylabel.projects.service import ProjectService
+from skylabel.tasks.views import Bundle, listing_columns, load_bundle, task_full, task_short
+from skylabel.timeutil import iso
+
+# Columns a filter or ordering may touch that live outside the task item (they need the task partition).
+PARTITION_COLUMNS = {
+    "annotations_results", "predictions_results", "predictions_score", "predictions_model_versions",
+    "ground_truth", "avg_lead_time", "draft_exists", "annotations_ids",
+}
+
+
+def new_task_item(*, task_id: int, project: dict, data: dict, meta: dict | None, inner_id: int, now: str,
+                  **extra) -> dict:
+    pk, sk = keys.task(task_id)
+    return {
+        "pk": pk,
+        "sk": sk,
+        "gsi1pk": keys.project_tasks(project["id"]),
+        "gsi1sk": keys.pad(task_id),
+        "id": task_id,
+        "project": project["id"],
+        "organization": project["organization"],
+        "data": data,
+        "meta": meta or {},
+        "inner_id": inner_id,
+        "created_at": now,
+        "updated_at": now,
+        "overlap": project.get("maximum_annotations", 1),
+        "is_labeled": False,
+        "total_annotations": 0,
+        "cancelled_annotations": 0,
+        "total_predictions": 0,
+        "completed_at": None,
+        "annotators": [],
+        "skipped_by": [],
+        "file_upload": None,
+        "storage_filename": None,
+        "updated_by": None,
+        "version": 1,
+        **extra,
+    }
+
+
+class TaskService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.store = ctx.items
+        self.projects = ProjectService(ctx)
+
+    def _now(self) -> str:
+        return iso(self.ctx.clock())
+
+    def _emails(self, bundles: list[Bundle]) -> dict[int, str]:
+        user_ids = {a.get("completed_by") for b in bundles for a in b.annotations} - {None}
+        users = self.store.get_many([keys.user(u) for u in user_ids]) if user_ids else []
+        return {u["id"]: u["email"] for u in users}
+
+    # --- single tasks ----------------------------------------------------------------------------------------
+
+    def create(self, actor: Actor, project_id: int | None, data: object, meta: object = None) -> dict:
+        if project_id is None:
+            raise Invalid("This field is required.", {"project": ["This field is required."]})
+        if not isinstance(data, dict):
+            raise Invalid("Task data must be a JSON object.", {"data": ["Expected a JSON object."]})
+        if meta is not None and not isinstance(meta, dict):
+            raise Invalid("Task meta must be a JSON object.", {"meta": ["Expected a JSON object."]})
+        project = self.projects.get_item(actor, project_id)
+        missing = parse_label_config(project.get("label_config")).missing_keys(data)
+        if missing:
+            raise Invalid(f'"{missing[0]}" key is expected in task data', {"data": [f'"{missing[0]}" is missing']})
+        task_id = ids.allocate_one(self.store, "task")
+        inner_id = self.store.increment(*keys.project(project_id), "next_inner_id", 1)
+        item = new_task_item(task_id=task_id, project=project, data=data, meta=meta, inner_id=inner_id,
+                             now=self._now())
+        try:
+            self.store.transact([Put(item, Condition.not_exists()),
+                                 Update(*keys.project(project_id), add={"task_number": 1}, condition=Condition.exists())])
+        except ConditionFailed:
+            raise not_found("Project") from None
+        return task_short(item)
+
+    def bundle(self, actor: Actor, task_id: int) -> Bundle:
+        bundle = load_bundle(self.store, task_id)
+        if bundle is None or bundle.task.get("organization") != actor.organization_id:
+            raise not_found("Task")
+        return bundle
+
+    def get(self, actor: Actor, task_id: int) -> dict:
+        bundle = self.bundle(actor, task_id)
+        return task_full(bundle, emails=self._emails([bundle]), now=self.ctx.clock())
+
+    def update(self, actor: Actor, task_id: int, changes: dict) -> dict:
+        """PATCH: `data` replaces the whole dict (as in Label Studio), `meta` likewise."""
+        bundle = self.bundle(actor, task_id)
+        updates: dict = {}
+        if "data" in changes:
+            if not isinstance(changes["data"], dict):
+                raise Invalid("Task data must be a JSON object.", {"data": ["Expected a JSON object."]})
+            project = self.store.get(*keys.project(bundle.task["project"])) or {}
+            missing = parse_label_config(project.get("label_config")).missing_keys(changes["data"])
+            if missing:
+                raise Invalid(f'"{missing[0]}" key is expected in task data',
+                              {"data": [f'"{missing[0]}" is missing']})
+            updates["data"] = changes["data"]
+        if "meta" in changes:
+            if not isinstance(changes["meta"], dict):
+                raise Invalid("Task meta must be a JSON object.", {"meta": ["Expected a JSON object."]})
+            updates["meta"] = changes["meta"]
+        version = bundle.task.get("version", 0)
+        updates.update(updated_at=self._now(), updated_by=actor.user_id, version=version + 1)
+        try:
+            task = self.store.update(*keys.task(task_id), set=updates, condition=Condition.equals("version", version))
+        except ConditionFailed:
+            raise Conflict("The task changed while you edited it; nothing was saved. Reload and retry.") from None
+        out = task_full(Bundle(task=task, annotations=bundle.annotations, predictions=bundle.predictions),
+                        emails=self._emails([bundle]), now=self.ctx.clock())
+        return out
+
+    def delete(self, actor: Actor, task_id: int) -> None:
+        bundle = self.bundle(actor, task_id)
+        self._delete_bundles([bundle])
+
+    def delete_all(self, actor: Actor, project_id: int) -> int:
+        self.projects.get_item(actor, project_id)
+        return self.delete_all_items(project_id)
+
+    def delete_all_items(self, project_id: int) -> int:
+        removed = 0
+        while True:
+            page = self.store.query(keys.project_tasks(project_id), index="gsi1", limit=500)
+            if not page.items:
+                return removed
+            bundles = [b for b in (load_bundle(self.store, t["id"]) for t in page.items) if b is not None]
+            self._delete_bundles(bundles)
+            removed += len(page.items)
+
+    def delete_many(self, actor: Actor, project_id: int, task_ids: list[int]) -> int:
+        self.projects.get_item(actor, project_id)
+        bundles = [b for b in (load_bundle(self.store, i) for i in task_ids)
+                   if b is not None and b.task.get("project") == project_id]
+        self._delete_bundles(bundles)
+        return len(bundles)
+
+    def _delete_bundles(self, bundles: list[Bundle]) -> None:
+        """Delete tasks with their labels and pointers, and take them out of the project's counters."""
+        if not bundles:
+            return
+        doomed: list[tuple[str, str]] = []
+        deltas = {"task_number": 0, "total_annotations_number": 0, "skipped_annotations_number": 0,
+                  "total_predictions_number": 0, "num_tasks_with_annotations": 0, "finished_task_number": 0,
+                  "ground_truth_number": 0}
+        for b in bundles:
+            t = b.task
+            deltas["task_number"] -= 1
+            deltas["total_annotations_number"] -= t.get("total_annotations", 0)
+            deltas["skipped_annotations_number"] -= t.get("cancelled_annotations", 0)
+            deltas["total_predictions_number"] -= t.get("total_predictions", 0)
+            deltas["num_tasks_with_annotations"] -= int(t.get("total_annotations", 0) > 0)
+            deltas["finished_task_number"] -= int(bool(t.get("is_labeled")))
+            deltas["ground_truth_number"] -= sum(1 for a in b.annotations if a.get("ground_truth"))
+            doomed += [(a["pk"], a["sk"]) for a in b.annotations] + [keys.annotation_pointer(a["id"])
+                                                                     for a in b.annotations]
+            doomed += [(p["pk"], p["sk"]) for p in b.predictions] + [keys.prediction_pointer(p["id"])
+                                                                     for p in b.predictions]
+        # Labels first, tasks last: a crash in between leaves tasks without labels, never orphaned labels.
+        self.store.batch_delete(doomed)
+        self.store.batch_delete([keys.task(b.task["id"]) for b in bundles])
+        project_id = bundles[0].task["project"]
+        if self.store.get(*keys.project(project_id)) is not None:
+            self.store.transact([Update(*keys.project(project_id), add={k: v for k, v in deltas.items() if v},
+                                        condition=Condition.exists())])
+
+    # --- listing ---------------------------------------------------------------------------------------------
+
+    def list(self, actor: Actor, project_id: int, *, page: int = 1, page_size: int = 100, fields: str = "task_only",
+             include: list[str] | None = None, query: str | dict | None = None,
+             only_annotated: bool = False) -> dict:
+        if page < 1 or page_size < 1:
+            raise NotFound("Invalid page.")
+        project = self.projects.get_item(actor, project_id)
+        compiled = parse_query(query)
+        with_labels = fields == "all"
+        if compiled.is_trivial and not only_annotated:
+            items = self.store.query(keys.project_tasks(project_id), index="gsi1", skip=(page - 1) * page_size,
+                                     limit=page_size).items
+            total = project.get("task_number", 0)
+            totals = (project.get("total_annotations_number", 0), project.get("total_predictions_number", 0))
+            bundles = [self._bundle_for_listing(t, with_labels) for t in items]
+        else:
+            bundles, total, totals = self._filtered(project_id, compiled, only_annotated, page, page_size)
+        if page > 1 and not bundles:
+            raise NotFound("Invalid page.")
+        emails = self._emails(bundles) if with_labels else {}
+        now = self.ctx.clock()
+        tasks = [task_full(b, emails=emails, now=now, with_labels=with_labels) for b in bundles]
+        if include:
+            tasks = [{k: t.get(k) for k in include} for t in tasks]
+        return {"tasks": tasks, "total": total, "total_annotations": totals[0], "total_predictions": totals[1]}
+
+    def _bundle_for_listing(self, task: dict, with_labels: bool) -> Bundle:
+        """Only tasks that have labels cost a partition read."""
+        has_labels = task.get("total_annotations") or task.get("cancelled_annotations") or task.get(
+            "total_predictions")
+        if not has_labels:
+            return Bundle(task=task)
+        return load_bundle(self.store, task["id"]) or Bundle(task=task)
+
+    def _filtered(self, project_id: int, compiled, only_annotated: bool, page: int,
+                  page_size: int) -> tuple[list[Bundle], int, tuple[int, int]]:
+        items = self.store.query(keys.project_tasks(project_id), index="gsi1").items
+        if only_annotated:
+            items = [t for t in items if t.get("total_annotations", 0) > 0]
+        needs_partition = bool(set(compiled.needed_columns) & PARTITION_COLUMNS)
+        bundles = [self._bundle_for_listing(t, True) if needs_partition else Bundle(task=t) for t in items]
+        rows = []
+        for b in bundles:
+            row = {**b.task, "annotators": b.task.get("annotators", [])}
+            if needs_partition:
+                row.update(listing_columns(b))
+            row["_bundle"] = b
+            rows.append(row)
+        matched = compiled.sort([r for r in rows if compiled.matches(r)])
+        total = len(matched)
+        totals = (sum(r.get("total_annotations", 0) for r in matched),
+                  sum(r.get("total_predictions", 0) for r in matched))
+        window = matched[(page - 1) * page_size: page * page_size]
+        return [self._bundle_for_listing(r["_bundle"].task, True) for r in window], total, totals
+
+    def ids_matching(self, actor: Actor, project_id: int, selected: dict | None) -> list[int]:
+        """Task ids a Data Manager selection (`selectedItems` + filters) covers, for bulk actions."""
+        self.projects.get_item(actor, project_id)
+        compiled = parse_query(selected or {})
+        items = self.store.query(keys.project_tasks(project_id), index="gsi1").items
+        return [t["id"] for t in compiled.sort([t for t in items if compiled.matches(t)])]
