@@ -40,7 +40,8 @@ def _field_errors(errors: list) -> dict[str, list[str]]:
     for err in errors:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         name = ".".join(loc) or "non_field_errors"
-        fields.setdefault(name, []).append(err.get("msg") or err.get("type", "invalid"))
+        message = str(err.get("msg") or err.get("type", "invalid")).removeprefix("Value error, ")
+        fields.setdefault(name, []).append(message)
     return fields
 
 

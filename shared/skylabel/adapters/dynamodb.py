@@ -577,9 +577,11 @@ def _condition(condition: Condition | None, expr: _Expressions) -> str | None:
         return expr.live()
     name = expr.name(condition.name or "")
     if kind == "equals":
-        if condition.value is None:
-            return f"({expr.live()} AND attribute_type({name}, {expr.value({'S': 'NULL'})}))"
-        return f"({expr.live()} AND {name} = {expr.value(_encode(condition.value))})"
+        # The type test makes equality type-strict on every engine (moto alone equates True and 1).
+        value = _encode(condition.value)
+        ((kind, _),) = value.items()
+        typed = f"attribute_type({name}, {expr.value({'S': kind})})"
+        return f"({expr.live()} AND {typed})" if kind == "NULL" else f"({expr.live()} AND {typed} AND {name} = {expr.value(value)})"
     if kind == "less_than":
         # A missing attribute counts as 0 (a counter nobody has bumped yet).
         value = _number(condition.value)
