@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from skylabel.adapters.sqlite import SqliteItemStore
 from skylabel.errors import Invalid
 from skylabel.ports import Check, Condition, ConditionFailed, Delete, ItemStore, Put, Update
@@ -43,7 +42,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> I
     request.getfixturevalue("aws_credentials")
     import boto3
     from moto import mock_aws
-
     from skylabel.adapters.dynamodb import DynamoItemStore, create_table
 
     with mock_aws():
@@ -157,7 +155,8 @@ def test_optimistic_version_check_fails_and_leaves_the_item_unchanged(store: Ite
     # Then the second, which also read version 1, is refused and overwrites nothing
     with pytest.raises(ConditionFailed):
         store.update(
-            "task#1", "annotation#1", set={"result": ["c"]}, add={"version": 1}, condition=Condition.equals("version", 1)
+            "task#1", "annotation#1", set={"result": ["c"]}, add={"version": 1},
+            condition=Condition.equals("version", 1),
         )
     assert store.get("task#1", "annotation#1") == {"pk": "task#1", "sk": "annotation#1", "version": 2, "result": ["b"]}
 
@@ -252,12 +251,13 @@ def test_index_keys_set_to_none_leave_the_index(store: ItemStore) -> None:
 
 
 def test_transaction_is_all_or_nothing(store: ItemStore) -> None:
-    # Given a task with an annotation counter
-    store.put({"pk": "project#1", "sk": "task#1", "total_annotations": 0, "version": 3})
+    # Given a task with an annotation counter, in a project at version 3
+    store.put({"pk": "project#1", "sk": "task#1", "total_annotations": 0})
+    store.put({"pk": "project#1", "sk": "project", "version": 3})
     ops = [
         Put({"pk": "task#1", "sk": "annotation#1", "result": []}, Condition.not_exists()),
         Update("project#1", "task#1", add={"total_annotations": 1}),
-        Check("project#1", "task#1", Condition.equals("version", 2)),  # stale: the task is at version 3
+        Check("project#1", "project", Condition.equals("version", 2)),  # stale: the project moved on
     ]
     # When a transaction whose third operation's check is false runs
     with pytest.raises(ConditionFailed) as failure:
@@ -351,7 +351,9 @@ def test_query_gsi1_in_order_both_ways(tasks: ItemStore) -> None:
 
 def test_query_gsi2_is_its_own_index(store: ItemStore) -> None:
     # Given items in gsi2 only
-    store.batch_put({"pk": f"user#{n}", "sk": "profile", "gsi2pk": "org#1", "gsi2sk": f"email#{n}", "n": n} for n in (3, 1, 2))
+    store.batch_put(
+        {"pk": f"user#{n}", "sk": "profile", "gsi2pk": "org#1", "gsi2sk": f"email#{n}", "n": n} for n in (3, 1, 2)
+    )
     # When gsi2 and gsi1 are read under the same partition key
     # Then only gsi2 holds them, in gsi2sk order
     assert numbers(store.query("org#1", index="gsi2").items) == [1, 2, 3]

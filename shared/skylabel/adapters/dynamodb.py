@@ -581,7 +581,9 @@ def _condition(condition: Condition | None, expr: _Expressions) -> str | None:
         value = _encode(condition.value)
         ((kind, _),) = value.items()
         typed = f"attribute_type({name}, {expr.value({'S': kind})})"
-        return f"({expr.live()} AND {typed})" if kind == "NULL" else f"({expr.live()} AND {typed} AND {name} = {expr.value(value)})"
+        if kind == "NULL":
+            return f"({expr.live()} AND {typed})"
+        return f"({expr.live()} AND {typed} AND {name} = {expr.value(value)})"
     if kind == "less_than":
         # A missing attribute counts as 0 (a counter nobody has bumped yet).
         value = _number(condition.value)
