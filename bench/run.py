@@ -93,7 +93,7 @@ class TargetRun:
     def new_api(self) -> Api:
         return Api(self.server.base_url, self.creds.token)
 
-    def run(self) -> dict:
+    def run(self) -> None:
         phases = [
             self.first_start,
             self.setup,
@@ -117,11 +117,14 @@ class TargetRun:
             self.say(f"FAILED in {phase}: {exc}")
             if isinstance(exc, BenchError) and exc.status is not None:
                 self.say(f"  status {exc.status}, body: {exc.body}")
+        except BaseException:  # Ctrl-C or SIGTERM: keep the partial figures, stop the server, then leave
+            self.result["failed_phase"] = phase
+            self.result["error"] = {"message": "interrupted"}
+            raise
         finally:
             if self.api:
                 self.api.close()
             self.server.stop()
-        return self.result
 
     def first_start(self) -> None:
         what = "empty" if self.empty_dir else "existing"
@@ -140,8 +143,9 @@ class TargetRun:
     def import_tasks(self) -> None:
         n = self.params["n"]
         self.say(f"importing {n:,} tasks as one body")
+        body = scenarios.import_body(n)
         with PhaseMeter(self.server.pid) as meter:
-            figures = scenarios.import_tasks(self.api, self.project_id, n)
+            figures = scenarios.import_tasks(self.api, self.project_id, body, n)
         self.result["import"] = figures | {"cpu": meter.result}
         self.say(f"  {figures['tasks_per_s']:,.0f} tasks/s, listable after {figures['listable_s']:.2f} s")
 
@@ -222,7 +226,8 @@ def _exit_on_signal(signum, _frame) -> None:
     raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop the servers
 
 
-def run_one(name: str, args: argparse.Namespace, params: dict, stamp: str) -> dict:
+def run_one(name: str, args: argparse.Namespace, params: dict, stamp: str, results: dict) -> None:
+    """Run one target into results[name]; the dict is filled as phases finish, so an interruption keeps them."""
     target = TARGETS[name]
     if name == "ls":
         ensure_ls_venv()
@@ -231,10 +236,12 @@ def run_one(name: str, args: argparse.Namespace, params: dict, stamp: str) -> di
         reuse.mkdir(parents=True, exist_ok=True)
     data_dir = reuse or Path(tempfile.mkdtemp(prefix=f"skylabel-bench-{name}-"))
     try:
-        return TargetRun(target, params, data_dir, bool(reuse), RESULTS / f"{stamp}-{name}.log").run()
+        run = TargetRun(target, params, data_dir, bool(reuse), RESULTS / f"{stamp}-{name}.log")
+        results[name] = run.result
+        run.run()
     except BenchError as exc:  # raised before the server started, e.g. an unusable --reuse-ls-data dir
         print(f"[{name}] FAILED: {exc}", flush=True)
-        return {"target": name, "title": target.title, "error": exc.as_dict(), "failed_phase": "init"}
+        results[name] = {"target": name, "title": target.title, "error": exc.as_dict(), "failed_phase": "init"}
     finally:
         if not reuse and not args.keep_data:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -270,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         for name in names:
-            doc["results"][name] = run_one(name, args, params, stamp)
+            run_one(name, args, params, stamp, doc["results"])
             write(out, doc)
     finally:
         doc["meta"]["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -31,8 +31,11 @@ def error_response(status: int, detail: str, validation_errors: dict | None = No
 
 
 def from_domain(exc: DomainError) -> Response:
+    """Field-level problems answer as Label Studio's validation errors; others carry the message as detail."""
     headers = {"WWW-Authenticate": "Token"} if exc.status == 401 else None
-    return error_response(exc.status, exc.message, exc.details if exc.status == 400 else None, headers)
+    if exc.status == 400 and exc.details:
+        return error_response(400, "Validation error", exc.details)
+    return error_response(exc.status, exc.message, None, headers)
 
 
 def _field_errors(errors: list) -> dict[str, list[str]]:
@@ -41,6 +44,8 @@ def _field_errors(errors: list) -> dict[str, list[str]]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         name = ".".join(loc) or "non_field_errors"
         message = str(err.get("msg") or err.get("type", "invalid")).removeprefix("Value error, ")
+        if err.get("type") in ("model_type", "model_attributes_type", "dict_type") and "input" in err:
+            message = f"Invalid data. Expected a dictionary, but got {type(err['input']).__name__}."
         fields.setdefault(name, []).append(message)
     return fields
 

@@ -80,9 +80,10 @@ def test_import_validates_everything_before_writing(api, project):
     # Given an import whose third task lacks the config's $text
     status, body = _import(api, pid, [{"text": "a"}, {"text": "b"}, {"other": "c"}])
     # Then it is refused naming the item and the field, and no task of it exists
-    assert status == 400 and '"text"' in body["detail"] and "item 2" in body["detail"]
+    assert status == 400 and body["detail"] == "Validation error"
+    assert '"text"' in str(body["validation_errors"]) and "item 2" in str(body["validation_errors"])
     assert api.call("GET", "/api/tasks", query={"project": pid})[1]["total"] == 0
-    assert _import(api, pid, [])[1]["detail"] == "load_tasks: No tasks added"
+    assert "No tasks added" in str(_import(api, pid, [])[1]["validation_errors"])
     assert _import(api, pid, [{"data": {"text": "x"}, "annotations": [{"result": "nope"}]}])[0] == 400
 
 
@@ -217,7 +218,7 @@ def test_tasks_update_delete_and_missing_field(api, project):
     status, task = api.call("POST", "/api/tasks", body={"project": pid, "data": {"text": "one"}})
     assert status == 201 and task["data"] == {"text": "one"}
     status, body = api.call("POST", "/api/tasks", body={"project": pid, "data": {"nope": 1}})
-    assert status == 400 and "text" in body["detail"]
+    assert status == 400 and "text" in str(body["validation_errors"])
     status, updated = api.call("PATCH", f"/api/tasks/{task['id']}/", body={"data": {"text": "two"}})
     assert status == 200 and updated["data"] == {"text": "two"}
     assert api.call("DELETE", f"/api/tasks/{task['id']}")[0] == 204

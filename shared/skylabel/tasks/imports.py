@@ -81,7 +81,7 @@ class ImportService:
             raise Invalid("Send a JSON list of tasks or one task object.",
                           {"non_field_errors": ["Expected a list of tasks or a task object."]})
         if not raw_tasks:
-            raise Invalid("load_tasks: No tasks added", {"non_field_errors": ["No tasks added."]})
+            raise Invalid("load_tasks: No tasks added", {"non_field_errors": ["load_tasks: No tasks added"]})
         config = parse_label_config(project.get("label_config"))
         normalized = [_normalize(i, raw, config, preannotated_from_fields or []) for i, raw in enumerate(raw_tasks)]
 
