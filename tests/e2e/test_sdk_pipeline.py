@@ -23,7 +23,11 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk._legacy import Client as LegacyClient
 from label_studio_sdk.core.api_error import ApiError
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    # SDK 2.1.2 itself calls pydantic's deprecated parse_obj in the token refresh
+    pytest.mark.filterwarnings("ignore:The `parse_obj` method is deprecated"),
+]
 
 LABEL_CONFIG = (
     '<View>\n'

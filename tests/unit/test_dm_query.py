@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-
 from skylabel.dm_query import parse_query
 from skylabel.errors import Invalid
 
@@ -237,7 +236,13 @@ CHOSEN = [
     ("completed_at", "less_or_equal", "Datetime", "2026-11-27T21:10:38.463262Z", [1]),
     ("completed_at", "equal", "Datetime", "2026-11-27T22:10:38.492574+01:00", [2]),  # compared in UTC
     ("created_at", "greater_or_equal", "Datetime", "2026-11-27 21:10:38.445", [5, 6, 7]),
-    ("created_at", "not_in", "Datetime", {"min": "2026-11-27T21:10:38.442Z", "max": "2026-11-27T21:10:38.446Z"}, [1, 7]),
+    (
+        "created_at",
+        "not_in",
+        "Datetime",
+        {"min": "2026-11-27T21:10:38.442Z", "max": "2026-11-27T21:10:38.446Z"},
+        [1, 7],
+    ),
     ("completed_at", "in_list", "Datetime", ["2026-11-27T21:10:38.463262Z"], [1]),
     # annotators: equal / in_list are membership (LS on SQLite compares the joined string and finds nothing)
     ("annotators", "equal", "List", 1, [1, 2]),
@@ -302,7 +307,10 @@ def test_or_conjunction_keeps_a_task_matching_any_filter():
     query = {
         "filters": {
             "conjunction": "or",
-            "items": [item("data.text", "contains", "String", "grp"), item("total_annotations", "greater", "Number", 0)],
+            "items": [
+                item("data.text", "contains", "String", "grp"),
+                item("total_annotations", "greater", "Number", 0),
+            ],
         }
     }
     # When applied, then a task matching either is kept
@@ -509,7 +517,10 @@ def test_label_studio_api_examples():
             "conjunction": "or",
             "items": [
                 item(
-                    "completed_at", "in", "Datetime", {"min": "2021-01-01T00:00:00.000Z", "max": "2027-01-01T00:00:00.000Z"}
+                    "completed_at",
+                    "in",
+                    "Datetime",
+                    {"min": "2021-01-01T00:00:00.000Z", "max": "2027-01-01T00:00:00.000Z"},
                 )
             ],
         },
@@ -558,7 +569,9 @@ def test_needed_columns_lists_the_row_keys_filters_children_and_ordering_read():
                 "conjunction": "and",
                 "items": [
                     item("completed_at", "empty", "Datetime", False),
-                    item("data.text", "contains", "String", "x", child_filter=item("annotators", "contains", "List", 1)),
+                    item(
+                        "data.text", "contains", "String", "x", child_filter=item("annotators", "contains", "List", 1)
+                    ),
                 ],
             },
             "ordering": ["-tasks:annotations_results"],
@@ -614,7 +627,12 @@ def test_results_as_one_json_list_per_task_also_work():
             "filters.items[0].operator is required",
         ),
         (
-            {"filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:id", "operator": "equal", "type": "X"}]}},
+            {
+                "filters": {
+                    "conjunction": "and",
+                    "items": [{"filter": "filter:tasks:id", "operator": "equal", "type": "X"}],
+                }
+            },
             "filters.items[0].value is required",
         ),
         (one_filter("id", "starts_with", "Number", 3), 'unknown operator "starts_with"; use one of equal'),
@@ -623,7 +641,12 @@ def test_results_as_one_json_list_per_task_also_work():
             'Filter "tasks:id" should start with "filter:tasks:"',
         ),
         (
-            {"filters": {"conjunction": "and", "items": [item("id", "gt", "Number", 1) | {"filter": "filter:annotations:id"}]}},
+            {
+                "filters": {
+                    "conjunction": "and",
+                    "items": [item("id", "gt", "Number", 1) | {"filter": "filter:annotations:id"}],
+                }
+            },
             'should start with "filter:tasks:"',
         ),
         (one_filter("bogus", "equal", "Number", 3), 'unknown column "bogus"; use one of'),

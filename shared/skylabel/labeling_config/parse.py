@@ -8,7 +8,7 @@ Label Studio's own parser applies, and it keeps working for tags this module has
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from lxml import etree
 
@@ -28,7 +28,7 @@ class LabelConfig:
     objects: dict[str, dict] = field(default_factory=dict)  # name -> {"type", "value", "valueType"}
     controls: dict[str, dict] = field(default_factory=dict)  # name -> parsed_label_config entry
 
-    @property
+    @cached_property
     def data_keys(self) -> list[str]:
         """Task data keys the config reads (`value="$text"` → "text"), in document order."""
         seen: list[str] = []

@@ -17,7 +17,7 @@ from skylabel.errors import Invalid
 from skylabel.labeling_config import LabelConfig, parse_label_config
 from skylabel.ports import Condition, Update
 from skylabel.projects.service import ProjectService
-from skylabel.tasks.service import new_task_item
+from skylabel.tasks.service import new_task_item, task_template
 from skylabel.tasks.state import project_deltas, task_counters
 from skylabel.timeutil import iso
 
@@ -94,12 +94,13 @@ class ImportService:
         pred_ids = iter(ids.allocate(self.store, "prediction", n_pred)) if n_pred else iter(())
         now = iso(self.ctx.clock())
         first_inner = last_inner - count + 1
+        template = task_template(project, now)
         tasks, labels = [], []
         deltas: dict[str, int] = {"task_number": count}
         for offset, ((data, meta, annotations, predictions), task_id) in enumerate(zip(normalized, task_ids,
                                                                                       strict=True)):
-            task = new_task_item(task_id=task_id, project=project, data=data, meta=meta,
-                                 inner_id=first_inner + offset, now=now)
+            task = new_task_item(task_id=task_id, template=template, data=data, meta=meta,
+                                 inner_id=first_inner + offset)
             if annotations or predictions:
                 anns = [annotation_item(annotation_id=next(ann_ids), task=task, body=a, user_id=actor.user_id,
                                         now=now) for a in annotations]

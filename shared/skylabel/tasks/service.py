@@ -26,20 +26,13 @@ PARTITION_COLUMNS = {
 }
 
 
-def new_task_item(*, task_id: int, project: dict, data: dict, meta: dict | None, inner_id: int, now: str,
-                  **extra) -> dict:
-    pk, sk = keys.task(task_id)
+def task_template(project: dict, now: str) -> dict:
+    """The attributes every new task of a project starts with (copied per task: cheap for bulk imports)."""
     return {
-        "pk": pk,
-        "sk": sk,
         "gsi1pk": keys.project_tasks(project["id"]),
-        "gsi1sk": keys.pad(task_id),
-        "id": task_id,
         "project": project["id"],
         "organization": project["organization"],
-        "data": data,
-        "meta": meta or {},
-        "inner_id": inner_id,
+        "meta": {},
         "created_at": now,
         "updated_at": now,
         "overlap": project.get("maximum_annotations", 1),
@@ -54,8 +47,19 @@ def new_task_item(*, task_id: int, project: dict, data: dict, meta: dict | None,
         "storage_filename": None,
         "updated_by": None,
         "version": 1,
-        **extra,
     }
+
+
+def new_task_item(*, task_id: int, template: dict, data: dict, meta: dict | None, inner_id: int) -> dict:
+    item = template.copy()
+    item["pk"], item["sk"] = keys.task(task_id)
+    item["gsi1sk"] = keys.pad(task_id)
+    item["id"] = task_id
+    item["data"] = data
+    item["inner_id"] = inner_id
+    if meta:
+        item["meta"] = meta
+    return item
 
 
 class TaskService:
@@ -87,8 +91,8 @@ class TaskService:
             raise Invalid(f'"{missing[0]}" key is expected in task data', {"data": [f'"{missing[0]}" is missing']})
         task_id = ids.allocate_one(self.store, "task")
         inner_id = self.store.increment(*keys.project(project_id), "next_inner_id", 1)
-        item = new_task_item(task_id=task_id, project=project, data=data, meta=meta, inner_id=inner_id,
-                             now=self._now())
+        item = new_task_item(task_id=task_id, template=task_template(project, self._now()), data=data, meta=meta,
+                             inner_id=inner_id)
         try:
             self.store.transact([Put(item, Condition.not_exists()),
                                  Update(*keys.project(project_id), add={"task_number": 1}, condition=Condition.exists())])
