@@ -21,6 +21,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -181,11 +182,10 @@ class TargetRun:
             self.server.stop()
             samples.append(timed_start(self.server, self.timeout))
             self.say(f"restart {i + 1}/{RESTARTS}: ready after {samples[-1]['seconds']:.2f} s")
-        seconds = sorted(s["seconds"] for s in samples)
         self.result["restart"] = {
             "n": RESTARTS,
             "samples_s": [s["seconds"] for s in samples],
-            "median_s": seconds[len(seconds) // 2],
+            "median_s": statistics.median(s["seconds"] for s in samples),
             "server_cpu_to_ready_s": [s["cpu"]["server_cpu_s"] for s in samples],
         }
         self.ready_at = time.perf_counter()

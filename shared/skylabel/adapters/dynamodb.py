@@ -395,12 +395,15 @@ class DynamoItemStore:
                 executor.shutdown()
 
     def _write_chunk(self, chunk: list[dict[str, Any]]) -> None:
-        request: dict[str, Any] = {self._table: chunk}
+        pending = chunk
         attempt = 0
-        while request:
-            response = self.client.batch_write_item(RequestItems=request)
-            request = response.get("UnprocessedItems") or {}
-            attempt = self._back_off(attempt) if request else 0
+        while pending:
+            response = self.client.batch_write_item(RequestItems={self._table: pending})
+            left = (response.get("UnprocessedItems") or {}).get(self._table, [])
+            if left:
+                # Only rounds that make no progress count towards giving up.
+                attempt = self._back_off(0 if len(left) < len(pending) else attempt)
+            pending = left
 
     def _back_off(self, attempt: int) -> int:
         """Sleep before retry number attempt+1 (exponential, full jitter); give up after _MAX_ATTEMPTS."""

@@ -57,8 +57,10 @@ class NextTaskService:
 
     @staticmethod
     def _free_slots(task: dict, user_id: int, limit: int, now: float) -> int:
-        locks = {int(u): until for u, until in (task.get("locks") or {}).items() if until > now and int(u) != user_id}
-        return limit - task.get("total_annotations", 0) - len(locks)
+        """Slots left: a live reservation counts unless its holder has since annotated or skipped the task."""
+        done = set(task.get("annotators", [])) | set(task.get("skipped_by", [])) | {user_id}
+        held = [u for u, until in (task.get("locks") or {}).items() if until > now and int(u) not in done]
+        return limit - task.get("total_annotations", 0) - len(held)
 
     def _reserve(self, task: dict, user_id: int, limit: int, now: float) -> bool:
         for _ in range(3):

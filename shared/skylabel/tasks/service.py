@@ -16,7 +16,7 @@ from skylabel.errors import Conflict, Invalid, NotFound, not_found
 from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, ConditionFailed, Put, Update
 from skylabel.projects.service import ProjectService
-from skylabel.tasks.views import Bundle, listing_columns, load_bundle, task_full, task_short
+from skylabel.tasks.views import Bundle, listing_columns, listing_row, load_bundle, task_full, task_short
 from skylabel.timeutil import iso
 
 # Columns a filter or ordering may touch that live outside the task item (they need the task partition).
@@ -27,25 +27,18 @@ PARTITION_COLUMNS = {
 
 
 def task_template(project: dict, now: str) -> dict:
-    """The attributes every new task of a project starts with (copied per task: cheap for bulk imports)."""
+    """The attributes every new task of a project starts with (copied per task: cheap for bulk imports).
+
+    Attributes at their default (zero counters, no annotators, null timestamps) are not stored: readers
+    apply `TASK_DEFAULTS`, which keeps a 100,000-task import lean.
+    """
     return {
         "gsi1pk": keys.project_tasks(project["id"]),
         "project": project["id"],
         "organization": project["organization"],
-        "meta": {},
         "created_at": now,
         "updated_at": now,
         "overlap": project.get("maximum_annotations", 1),
-        "is_labeled": False,
-        "total_annotations": 0,
-        "cancelled_annotations": 0,
-        "total_predictions": 0,
-        "completed_at": None,
-        "annotators": [],
-        "skipped_by": [],
-        "file_upload": None,
-        "storage_filename": None,
-        "updated_by": None,
         "version": 1,
     }
 
@@ -235,7 +228,7 @@ class TaskService:
         bundles = [self._bundle_for_listing(t, True) if needs_partition else Bundle(task=t) for t in items]
         rows = []
         for b in bundles:
-            row = {**b.task, "annotators": b.task.get("annotators", [])}
+            row = listing_row(b.task)
             if needs_partition:
                 row.update(listing_columns(b))
             row["_bundle"] = b
@@ -251,5 +244,8 @@ class TaskService:
         """Task ids a Data Manager selection (`selectedItems` + filters) covers, for bulk actions."""
         self.projects.get_item(actor, project_id)
         compiled = parse_query(selected or {})
-        items = self.store.query(keys.project_tasks(project_id), index="gsi1").items
+        selected_items = (selected or {}).get("selectedItems") or {}
+        if selected_items.get("all") is False and not selected_items.get("included"):
+            return []  # Label Studio's engine reads an empty inclusion as "everything": never for actions
+        items = [listing_row(t) for t in self.store.query(keys.project_tasks(project_id), index="gsi1").items]
         return [t["id"] for t in compiled.sort([t for t in items if compiled.matches(t)])]

@@ -20,6 +20,19 @@ TASK_ITEM_FIELDS = (
 )
 
 
+# What a stored task means when an attribute is absent (new tasks store only what differs).
+TASK_DEFAULTS = {
+    "meta": {}, "is_labeled": False, "total_annotations": 0, "cancelled_annotations": 0, "total_predictions": 0,
+    "completed_at": None, "annotators": [], "skipped_by": [], "file_upload": None, "storage_filename": None,
+    "updated_by": None, "overlap": 1, "reviewed": None, "agreement": None,
+}
+
+
+def listing_row(task: dict) -> dict:
+    """A task with every default filled in: what the Data Manager query engine evaluates."""
+    return {**TASK_DEFAULTS, **task}
+
+
 @dataclass
 class Bundle:
     task: dict
@@ -104,7 +117,7 @@ def prediction_view(item: dict, *, now: float = 0.0) -> dict:
 
 def task_short(task: dict) -> dict:
     """The short Task form (create/update answers, webhooks)."""
-    out = {name: task.get(name) for name in TASK_ITEM_FIELDS}
+    out = {name: task.get(name, TASK_DEFAULTS.get(name)) for name in TASK_ITEM_FIELDS}
     out["meta"] = task.get("meta") or {}
     out["overlap"] = task.get("overlap", 1)
     for counter in ("total_annotations", "cancelled_annotations", "total_predictions"):
