@@ -5,7 +5,10 @@ Designed from the access patterns (DESIGN.md "Data"):
   partition `TASK#<id>` holds the task (`sk=TASK`), `ANN#<id>`, `PRED#<id>`, `LOCK#<user>` items;
 - an annotation or prediction by id: a small pointer item `ANN#<id>`/`PRED#<id>` → task id, written in the
   same transaction, so reads stay strongly consistent (a GSI would be eventually consistent);
-- a project's tasks in id order with cursor/offset paging: gsi1 `PROJECT#<id>#TASKS`, sort key = padded id;
+- a project's tasks in id order with cursor/offset paging: gsi1 `PROJECT#<id>#TASKS#<shard>`, sort key = padded
+  id, where shard = id // TASK_SHARD_SIZE. Ids are allocated in contiguous blocks, so a big import spreads over
+  many index partitions (no hot partition) while id order is still shard order; `PROJECT#<id>#SHARDS` lists
+  the shards a project uses (see tasks/index.py);
 - an organization's projects: gsi1 `ORG#<id>#PROJECTS`; a user by email and by token hash: unique items.
 Ids are zero-padded so string order equals numeric order.
 """
@@ -49,8 +52,19 @@ def project(project_id: int) -> tuple[str, str]:
     return f"PROJECT#{project_id}", "PROJECT"
 
 
-def project_tasks(project_id: int) -> str:
-    return f"PROJECT#{project_id}#TASKS"
+TASK_SHARD_SIZE = 10_000
+
+
+def task_shard(task_id: int) -> int:
+    return task_id // TASK_SHARD_SIZE
+
+
+def project_tasks(project_id: int, shard: int) -> str:
+    return f"PROJECT#{project_id}#TASKS#{shard:08d}"
+
+
+def project_shard(project_id: int, shard: int) -> tuple[str, str]:
+    return f"PROJECT#{project_id}#SHARDS", f"{shard:08d}"
 
 
 def project_predictions(project_id: int) -> str:

@@ -12,9 +12,9 @@ import json
 import uuid
 from collections.abc import Iterator
 
-from skylabel import keys
 from skylabel.context import Actor, Context
 from skylabel.projects.service import ProjectService
+from skylabel.tasks.index import TaskIndex
 from skylabel.tasks.views import Bundle, annotation_view, load_bundle, prediction_view
 
 PAGE = 1000
@@ -63,22 +63,16 @@ class JsonExport:
     def bundles(self, actor: Actor, project_id: int, *, all_tasks: bool, only_ids: set[int] | None = None
                 ) -> Iterator[Bundle]:
         ProjectService(self.ctx).get_item(actor, project_id)
-        cursor = None
-        while True:
-            page = self.store.query(keys.project_tasks(project_id), index="gsi1", limit=PAGE, cursor=cursor)
-            for task in page.items:
-                if only_ids is not None and task["id"] not in only_ids:
-                    continue
-                labelled = task.get("total_annotations", 0) or task.get("cancelled_annotations", 0)
-                if not all_tasks and not labelled:
-                    continue
-                has_any = labelled or task.get("total_predictions", 0)
-                bundle = load_bundle(self.store, task["id"]) if has_any else Bundle(task=task)
-                if bundle is not None:
-                    yield bundle
-            cursor = page.cursor
-            if cursor is None:
-                return
+        for task in TaskIndex(self.store).iterate(project_id, page_size=PAGE):
+            if only_ids is not None and task["id"] not in only_ids:
+                continue
+            labelled = task.get("total_annotations", 0) or task.get("cancelled_annotations", 0)
+            if not all_tasks and not labelled:
+                continue
+            has_any = labelled or task.get("total_predictions", 0)
+            bundle = load_bundle(self.store, task["id"]) if has_any else Bundle(task=task)
+            if bundle is not None:
+                yield bundle
 
     def chunks(self, actor: Actor, project_id: int, *, all_tasks: bool, only_ids: set[int] | None = None
                ) -> Iterator[str]:

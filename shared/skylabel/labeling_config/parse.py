@@ -91,7 +91,7 @@ def parse_label_config(xml: str | None) -> LabelConfig:
         elif name and value.startswith("$"):
             objects[name] = {"type": el.tag, "value": value[1:], "valueType": el.get("valueType")}
     names = sorted(set(objects) | set(controls))
-    for name, control in controls.items():
+    for control in controls.values():
         for target in control["to_name"]:
             if target not in objects and target not in controls:
                 raise _error(f'toName="{target}" not found in names: {names}')

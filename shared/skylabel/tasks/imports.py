@@ -17,6 +17,7 @@ from skylabel.errors import Invalid
 from skylabel.labeling_config import LabelConfig, parse_label_config
 from skylabel.ports import Condition, Update
 from skylabel.projects.service import ProjectService
+from skylabel.tasks.index import shard_markers
 from skylabel.tasks.service import new_task_item, task_template
 from skylabel.tasks.state import project_deltas, task_counters
 from skylabel.timeutil import iso
@@ -56,6 +57,19 @@ def _normalize(index: int, raw: object, config: LabelConfig, preannotated: list[
     return data, meta, annotations, predictions
 
 
+def _normalize_all(raw_tasks: list, config: LabelConfig, preannotated: list[str]) -> list[tuple]:
+    """Normalize every task; flat tasks (the bulk case) take a short path with the same checks."""
+    required = config.data_keys
+    out = []
+    for index, raw in enumerate(raw_tasks):
+        if type(raw) is dict and "data" not in raw and not preannotated:
+            if all(key in raw for key in required):
+                out.append((raw, None, (), ()))
+                continue
+        out.append(_normalize(index, raw, config, preannotated))
+    return out
+
+
 def expand_field(name: str, value: object, config: LabelConfig) -> list[dict]:
     control = config.controls.get(name)
     if control is None:
@@ -83,7 +97,7 @@ class ImportService:
         if not raw_tasks:
             raise Invalid("load_tasks: No tasks added", {"non_field_errors": ["load_tasks: No tasks added"]})
         config = parse_label_config(project.get("label_config"))
-        normalized = [_normalize(i, raw, config, preannotated_from_fields or []) for i, raw in enumerate(raw_tasks)]
+        normalized = _normalize_all(raw_tasks, config, preannotated_from_fields or [])
 
         count = len(normalized)
         task_ids = ids.allocate(self.store, "task", count)
@@ -97,15 +111,14 @@ class ImportService:
         template = task_template(project, now)
         tasks, labels = [], []
         deltas: dict[str, int] = {"task_number": count}
-        for offset, ((data, meta, annotations, predictions), task_id) in enumerate(zip(normalized, task_ids,
-                                                                                      strict=True)):
+        for offset, ((data, meta, raw_anns, raw_preds), task_id) in enumerate(zip(normalized, task_ids, strict=True)):
             task = new_task_item(task_id=task_id, template=template, data=data, meta=meta,
                                  inner_id=first_inner + offset)
-            if annotations or predictions:
+            if raw_anns or raw_preds:
                 anns = [annotation_item(annotation_id=next(ann_ids), task=task, body=a, user_id=actor.user_id,
-                                        now=now) for a in annotations]
+                                        now=now) for a in raw_anns]
                 preds = [prediction_item(prediction_id=next(pred_ids), task=task, body=p, now=now)
-                         for p in predictions]
+                         for p in raw_preds]
                 counters = task_counters(task, anns, preds)
                 task.update({k: v for k, v in counters.items() if k != "ground_truth_count"})
                 for key, value in project_deltas(_ZERO, counters).items():
@@ -116,7 +129,7 @@ class ImportService:
         # Labels before tasks: a task is never visible before its counters are true.
         if labels:
             self.store.batch_put(labels)
-        self.store.batch_put(tasks)
+        self.store.batch_put([*tasks, *shard_markers(project_id, task_ids)])
         self.store.transact([Update(*keys.project(project_id), add=deltas, condition=Condition.exists())])
         answer = {
             "task_count": count,

@@ -16,6 +16,7 @@ from skylabel.context import Actor, Context
 from skylabel.errors import NotFound
 from skylabel.ports import Condition, ConditionFailed
 from skylabel.projects.service import ProjectService
+from skylabel.tasks.index import TaskIndex
 
 PAGE = 500
 
@@ -32,21 +33,16 @@ class NextTaskService:
         limit = project.get("maximum_annotations", 1) or 1
         now = self.ctx.clock()
         candidates, skipped = [], []
-        cursor = None
-        while True:
-            page = self.store.query(keys.project_tasks(project_id), index="gsi1", limit=PAGE, cursor=cursor)
-            for task in page.items:
-                if actor.user_id in task.get("annotators", []):
-                    continue
-                if actor.user_id in task.get("skipped_by", []):
-                    skipped.append(task)
-                elif self._free_slots(task, actor.user_id, limit, now) > 0:
-                    candidates.append(task)
-            if project.get("sampling") == "Sequential sampling" and candidates:
-                break  # the lowest ids come first: no need to read further
-            cursor = page.cursor
-            if cursor is None:
-                break
+        sequential = project.get("sampling", "Sequential sampling") == "Sequential sampling"
+        for task in TaskIndex(self.store).iterate(project_id, page_size=PAGE):
+            if actor.user_id in task.get("annotators", []):
+                continue
+            if actor.user_id in task.get("skipped_by", []):
+                skipped.append(task)
+            elif self._free_slots(task, actor.user_id, limit, now) > 0:
+                candidates.append(task)
+                if sequential and len(candidates) >= PAGE:
+                    break  # the lowest ids come first: enough candidates to survive a few races
         if project.get("sampling") == "Uniform sampling":
             self.rng.shuffle(candidates)
         for reason, queue in (("sampling", candidates), ("skipped earlier", skipped)):

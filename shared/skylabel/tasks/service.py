@@ -16,6 +16,7 @@ from skylabel.errors import Conflict, Invalid, NotFound, not_found
 from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, ConditionFailed, Put, Update
 from skylabel.projects.service import ProjectService
+from skylabel.tasks.index import TaskIndex, marker_puts
 from skylabel.tasks.views import Bundle, listing_columns, listing_row, load_bundle, task_full, task_short
 from skylabel.timeutil import iso
 
@@ -33,7 +34,6 @@ def task_template(project: dict, now: str) -> dict:
     apply `TASK_DEFAULTS`, which keeps a 100,000-task import lean.
     """
     return {
-        "gsi1pk": keys.project_tasks(project["id"]),
         "project": project["id"],
         "organization": project["organization"],
         "created_at": now,
@@ -46,6 +46,7 @@ def task_template(project: dict, now: str) -> dict:
 def new_task_item(*, task_id: int, template: dict, data: dict, meta: dict | None, inner_id: int) -> dict:
     item = template.copy()
     item["pk"], item["sk"] = keys.task(task_id)
+    item["gsi1pk"] = keys.project_tasks(item["project"], keys.task_shard(task_id))
     item["gsi1sk"] = keys.pad(task_id)
     item["id"] = task_id
     item["data"] = data
@@ -87,8 +88,8 @@ class TaskService:
         item = new_task_item(task_id=task_id, template=task_template(project, self._now()), data=data, meta=meta,
                              inner_id=inner_id)
         try:
-            self.store.transact([Put(item, Condition.not_exists()),
-                                 Update(*keys.project(project_id), add={"task_number": 1}, condition=Condition.exists())])
+            counter = Update(*keys.project(project_id), add={"task_number": 1}, condition=Condition.exists())
+            self.store.transact([Put(item, Condition.not_exists()), *marker_puts(project_id, [task_id]), counter])
         except ConditionFailed:
             raise not_found("Project") from None
         return task_short(item)
@@ -141,12 +142,12 @@ class TaskService:
     def delete_all_items(self, project_id: int) -> int:
         removed = 0
         while True:
-            page = self.store.query(keys.project_tasks(project_id), index="gsi1", limit=500)
-            if not page.items:
+            batch = TaskIndex(self.store).page(project_id, skip=0, limit=500)
+            if not batch:
                 return removed
-            bundles = [b for b in (load_bundle(self.store, t["id"]) for t in page.items) if b is not None]
+            bundles = [b for b in (load_bundle(self.store, t["id"]) for t in batch) if b is not None]
             self._delete_bundles(bundles)
-            removed += len(page.items)
+            removed += len(batch)
 
     def delete_many(self, actor: Actor, project_id: int, task_ids: list[int]) -> int:
         self.projects.get_item(actor, project_id)
@@ -195,8 +196,7 @@ class TaskService:
         compiled = parse_query(query)
         with_labels = fields == "all"
         if compiled.is_trivial and not only_annotated:
-            items = self.store.query(keys.project_tasks(project_id), index="gsi1", skip=(page - 1) * page_size,
-                                     limit=page_size).items
+            items = TaskIndex(self.store).page(project_id, skip=(page - 1) * page_size, limit=page_size)
             total = project.get("task_number", 0)
             totals = (project.get("total_annotations_number", 0), project.get("total_predictions_number", 0))
             bundles = [self._bundle_for_listing(t, with_labels) for t in items]
@@ -221,7 +221,7 @@ class TaskService:
 
     def _filtered(self, project_id: int, compiled, only_annotated: bool, page: int,
                   page_size: int) -> tuple[list[Bundle], int, tuple[int, int]]:
-        items = self.store.query(keys.project_tasks(project_id), index="gsi1").items
+        items = TaskIndex(self.store).all(project_id)
         if only_annotated:
             items = [t for t in items if t.get("total_annotations", 0) > 0]
         needs_partition = bool(set(compiled.needed_columns) & PARTITION_COLUMNS)
@@ -247,5 +247,5 @@ class TaskService:
         selected_items = (selected or {}).get("selectedItems") or {}
         if selected_items.get("all") is False and not selected_items.get("included"):
             return []  # Label Studio's engine reads an empty inclusion as "everything": never for actions
-        items = [listing_row(t) for t in self.store.query(keys.project_tasks(project_id), index="gsi1").items]
+        items = [listing_row(t) for t in TaskIndex(self.store).all(project_id)]
         return [t["id"] for t in compiled.sort([t for t in items if compiled.matches(t)])]
