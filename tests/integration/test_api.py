@@ -296,3 +296,52 @@ def test_other_organizations_see_nothing(api, project, world):
 def test_unknown_route_and_non_integer_id(api):
     assert api.call("GET", "/api/nothing-here")[0] == 404
     assert api.call("GET", "/api/projects/abc")[0] == 404
+
+
+def test_listing_pages_and_streams_across_task_shards(api, project, world):
+    # Given task ids that straddle two index shards (the id counter is moved to just below a shard boundary)
+    from skylabel import keys
+
+    pid = project["id"]
+    world.items.put({"pk": keys.COUNTERS, "sk": "task", "value": keys.TASK_SHARD_SIZE - 15})
+    ids = _import(api, pid, [{"text": f"t{i}"} for i in range(30)], return_task_ids="true")[1]["task_ids"]
+    assert {keys.task_shard(i) for i in ids} == {0, 1}
+    # When the tasks are read page by page
+    pages = [api.call("GET", "/api/tasks", query={"project": pid, "page": n, "page_size": 7})[1]["tasks"]
+             for n in range(1, 6)]
+    # Then every task comes once, in id order, across the boundary
+    assert [t["id"] for page in pages for t in page] == ids
+    assert api.call("GET", "/api/tasks", query={"project": pid, "page": 6, "page_size": 7})[0] == 404
+    assert [t["id"] for t in api.call("GET", f"/api/projects/{pid}/tasks")[1]] == ids
+    status, exported = api.call("GET", f"/api/projects/{pid}/export", query={"download_all_tasks": "true"})
+    assert [t["id"] for t in exported] == ids
+
+
+def test_data_manager_query_on_both_worlds(api, project):
+    import json
+
+    pid = project["id"]
+    ids = _import(api, pid, [{"text": f"grp{i % 3} item {i}"} for i in range(9)], return_task_ids="true")[1]
+    ids = ids["task_ids"]
+    api.call("POST", f"/api/tasks/{ids[0]}/annotations", body={"result": RESULT})
+    api.call("POST", f"/api/tasks/{ids[3]}/annotations", body={"result": RESULT})
+
+    def listing(query):
+        return api.call("GET", "/api/tasks", query={"project": pid, "query": json.dumps(query)})[1]
+
+    contains = {"filters": {"conjunction": "and", "items": [
+        {"filter": "filter:tasks:data.text", "operator": "contains", "type": "String", "value": "grp0"}]}}
+    body = listing(contains)
+    assert [t["id"] for t in body["tasks"]] == [ids[0], ids[3], ids[6]]
+    assert (body["total"], body["total_annotations"]) == (3, 2)
+    annotated = {"filters": {"conjunction": "and", "items": [
+        {"filter": "filter:tasks:total_annotations", "operator": "greater", "type": "Number", "value": 0}]},
+        "ordering": ["-tasks:id"]}
+    assert [t["id"] for t in listing(annotated)["tasks"]] == [ids[3], ids[0]]
+    unlabeled = {"filters": {"conjunction": "and", "items": [
+        {"filter": "filter:tasks:completed_at", "operator": "empty", "type": "Datetime", "value": True}]}}
+    assert listing(unlabeled)["total"] == 7
+    selected = {"selectedItems": {"all": False, "included": [ids[1], ids[2]]}}
+    assert [t["id"] for t in listing(selected)["tasks"]] == [ids[1], ids[2]]
+    status, body = api.call("GET", "/api/tasks", query={"project": pid, "query": '{"filters": 3}'})
+    assert status == 400
