@@ -77,12 +77,12 @@ class Put:
 
 @dataclass(frozen=True)
 class Update:
-    """Set attributes, add to numeric attributes (missing counts as 0), remove attributes."""
+    """Set attributes, add to integer attributes (missing counts as 0), remove attributes."""
 
     pk: str
     sk: str
     set: Mapping[str, Any] = field(default_factory=dict)
-    add: Mapping[str, int | float] = field(default_factory=dict)
+    add: Mapping[str, int] = field(default_factory=dict)
     remove: Sequence[str] = ()
     condition: Condition | None = None
 
@@ -154,7 +154,7 @@ class ItemStore(Protocol):
         sk: str,
         *,
         set: Mapping[str, Any] | None = None,
-        add: Mapping[str, int | float] | None = None,
+        add: Mapping[str, int] | None = None,
         remove: Sequence[str] = (),
         condition: Condition | None = None,
     ) -> Item:

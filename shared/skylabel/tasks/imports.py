@@ -12,12 +12,13 @@ import time
 
 from skylabel import ids, keys
 from skylabel.annotations.service import annotation_item, expand_bare_result, pointer, prediction_item
+from skylabel.batching import chunked
 from skylabel.context import Actor, Context
 from skylabel.errors import Invalid
 from skylabel.labeling_config import LabelConfig, parse_label_config
 from skylabel.ports import Condition, Update
 from skylabel.projects.service import ProjectService
-from skylabel.tasks.index import shard_markers
+from skylabel.tasks.index import marker_updates, shard_counts
 from skylabel.tasks.service import new_task_item, task_template
 from skylabel.tasks.state import project_deltas, task_counters
 from skylabel.timeutil import iso
@@ -129,8 +130,11 @@ class ImportService:
         # Labels before tasks: a task is never visible before its counters are true.
         if labels:
             self.store.batch_put(labels)
-        self.store.batch_put([*tasks, *shard_markers(project_id, task_ids)])
-        self.store.transact([Update(*keys.project(project_id), add=deltas, condition=Condition.exists())])
+        self.store.batch_put(tasks)
+        # The project's task_number and the shard counts move together (at most 100 items per transaction).
+        counters = Update(*keys.project(project_id), add=deltas, condition=Condition.exists())
+        for chunk in chunked([counters, *marker_updates(project_id, shard_counts(task_ids))], 100):
+            self.store.transact(chunk)
         answer = {
             "task_count": count,
             "annotation_count": n_ann,

@@ -10,13 +10,14 @@ filtered set, as Label Studio reports them.
 from __future__ import annotations
 
 from skylabel import ids, keys
+from skylabel.batching import chunked
 from skylabel.context import Actor, Context
 from skylabel.dm_query import parse_query
 from skylabel.errors import Conflict, Invalid, NotFound, not_found
 from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, ConditionFailed, Put, Update
 from skylabel.projects.service import ProjectService
-from skylabel.tasks.index import TaskIndex, marker_puts
+from skylabel.tasks.index import TaskIndex, marker_updates, shard_counts
 from skylabel.tasks.views import Bundle, listing_columns, listing_row, load_bundle, task_full, task_short
 from skylabel.timeutil import iso
 
@@ -89,7 +90,8 @@ class TaskService:
                              inner_id=inner_id)
         try:
             counter = Update(*keys.project(project_id), add={"task_number": 1}, condition=Condition.exists())
-            self.store.transact([Put(item, Condition.not_exists()), *marker_puts(project_id, [task_id]), counter])
+            self.store.transact([Put(item, Condition.not_exists()), counter,
+                                 *marker_updates(project_id, shard_counts([task_id]))])
         except ConditionFailed:
             raise not_found("Project") from None
         return task_short(item)
@@ -182,8 +184,11 @@ class TaskService:
         self.store.batch_delete([keys.task(b.task["id"]) for b in bundles])
         project_id = bundles[0].task["project"]
         if self.store.get(*keys.project(project_id)) is not None:
-            self.store.transact([Update(*keys.project(project_id), add={k: v for k, v in deltas.items() if v},
-                                        condition=Condition.exists())])
+            counters = Update(*keys.project(project_id), add={k: v for k, v in deltas.items() if v},
+                              condition=Condition.exists())
+            shards = marker_updates(project_id, shard_counts((b.task["id"] for b in bundles), sign=-1))
+            for chunk in chunked([counters, *shards], 100):
+                self.store.transact(chunk)
 
     # --- listing ---------------------------------------------------------------------------------------------
 
