@@ -24,6 +24,8 @@ class Context:
     blobs: BlobStore | None = None
     jobs: JobRunner | None = None
     clock: Clock = time.time
+    # Per-process memo for values that never change while the process lives (e.g. the signing secret).
+    memo: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,7 @@ class UserService:
         """The signing key: from settings, else generated once and kept in the store (shared by all processes)."""
         if self.ctx.settings.secret:
             return self.ctx.settings.secret.encode()
-        cached = getattr(self.ctx, "_jwt_secret", None)
+        cached = self.ctx.memo.get("signing_secret")
         if cached:
             return cached
         item = self.store.get(keys.SETTINGS, "secret")
@@ -195,7 +195,7 @@ class UserService:
                 pass
             item = self.store.get(keys.SETTINGS, "secret")
         secret = item["value"].encode()
-        self.ctx._jwt_secret = secret  # type: ignore[attr-defined]
+        self.ctx.memo["signing_secret"] = secret
         return secret
 
     # --- reading users --------------------------------------------------------------------------------------
