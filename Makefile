@@ -20,6 +20,7 @@ run: install
 	$(VENV)/bin/skylabel start --host $(HOST) --port $(PORT)
 
 test: install
+	$(VENV)/bin/ruff check shared functions infrastructure tests bench
 	$(PY) -m pytest
 
 lint: install

@@ -11,6 +11,7 @@ import json
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
 from skylabel.context import Actor, Context
 from skylabel.errors import Invalid, Unauthorized
 

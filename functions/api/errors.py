@@ -14,6 +14,7 @@ import uuid
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+
 from skylabel import LABEL_STUDIO_COMPAT_VERSION
 from skylabel.errors import DomainError
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+
 from skylabel.adapters.localfs import CHUNK_SIZE, LocalBlobStore, content_disposition
 from skylabel.ports import BlobNotFound
 
@@ -93,6 +94,7 @@ def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Blobs]:
     request.getfixturevalue("aws_env")
     import boto3
     from moto import mock_aws
+
     from skylabel.adapters.s3 import S3BlobStore
 
     with mock_aws():

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from skylabel.adapters.sqlite import SqliteItemStore
 from skylabel.errors import Invalid
 from skylabel.ports import Check, Condition, ConditionFailed, Delete, ItemStore, Put, Update

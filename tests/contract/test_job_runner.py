@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
 from skylabel.adapters.threads import ThreadJobRunner
 from skylabel.jobsteps import dispatch_step, error_message, workflow_definition
 from skylabel.ports import Workflow
@@ -103,6 +104,7 @@ def _step_function_runners(rec: Recorder, monkeypatch: pytest.MonkeyPatch) -> It
     import boto3
     from moto import mock_aws
     from moto.awslambda.models import LambdaFunction
+
     from skylabel.adapters.stepfunctions import StepFunctionsJobRunner
 
     for name, value in {

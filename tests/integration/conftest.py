@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
+
 from skylabel.context import Context
 from skylabel.settings import Settings
 from skylabel.users.service import UserService
@@ -98,6 +99,7 @@ def world(request, tmp_path, monkeypatch) -> Iterator[Context]:
             monkeypatch.setenv(name, value)
         import boto3
         from moto import mock_aws
+
         from skylabel.adapters.dynamodb import DynamoItemStore, create_table
         from skylabel.adapters.s3 import S3BlobStore
 

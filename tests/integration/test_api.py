@@ -39,7 +39,6 @@ def test_personal_access_token_flow(api):
     assert status == 200
     # Then the Bearer access token authenticates, and the refresh token itself does not
     from skylabel_api.handler import lambda_handler
-
     from tests.integration.conftest import http_api_event
 
     ok = lambda_handler(http_api_event("GET", "/api/current-user/whoami",

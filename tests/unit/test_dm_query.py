@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+
 from skylabel.dm_query import parse_query
 from skylabel.errors import Invalid
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from skylabel.errors import Invalid, NotFound
 from skylabel.tasks.service import TaskService
 from skylabel_api import deps

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from skylabel.annotations.models import PredictionIn, PredictionPatch
 from skylabel.annotations.service import AnnotationService
 from skylabel_api import deps

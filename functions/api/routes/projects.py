@@ -8,6 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from skylabel.errors import Invalid
 from skylabel.exports.json_export import JsonExport
 from skylabel.projects.models import ProjectIn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from skylabel import LABEL_STUDIO_COMPAT_VERSION, __version__
 from skylabel_api.responses import ok
 

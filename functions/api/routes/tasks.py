@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from skylabel.annotations.models import AnnotationIn
 from skylabel.annotations.service import AnnotationService
 from skylabel.errors import Invalid, NotFound

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+
 from skylabel.errors import Forbidden, Invalid
 from skylabel.users.service import UserService
 from skylabel_api import deps
