@@ -59,6 +59,11 @@ def task_shard(task_id: int) -> int:
     return task_id // TASK_SHARD_SIZE
 
 
+def project_summary(project_id: int) -> tuple[str, str]:
+    """Label usage counts of a project's annotations (what a config change must keep)."""
+    return f"PROJECT#{project_id}", "SUMMARY"
+
+
 def project_tasks(project_id: int, shard: int) -> str:
     return f"PROJECT#{project_id}#TASKS#{shard:08d}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from skylabel.users.service import UserService
+from tests.integration.conftest import CONFIG
 
 RESULT = [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}}]
 
@@ -344,3 +345,36 @@ def test_data_manager_query_on_both_worlds(api, project):
     assert [t["id"] for t in listing(selected)["tasks"]] == [ids[1], ids[2]]
     status, body = api.call("GET", "/api/tasks", query={"project": pid, "query": '{"filters": 3}'})
     assert status == 400
+
+
+def test_config_change_keeps_what_annotations_use(api, project):
+    pid = project["id"]
+    task_id = _import(api, pid, [{"text": "a"}], return_task_ids="true")[1]["task_ids"][0]
+    api.call("POST", f"/api/tasks/{task_id}/annotations", body={"result": RESULT})
+    without_label = config_with_choices("Negative", "Neutral")
+    # When the config would drop the label an annotation uses
+    status, body = api.call("PATCH", f"/api/projects/{pid}", body={"label_config": without_label})
+    # Then it is refused, naming the label and how often it is used, and nothing changes
+    assert status == 400 and "Positive (1 annotation)" in str(body["validation_errors"])
+    assert api.call("GET", f"/api/projects/{pid}")[1]["label_config"] == CONFIG
+    status, body = api.call("POST", f"/api/projects/{pid}/validate", body={"label_config": without_label})
+    assert status == 400
+    # Adding labels is always fine, and the dry-run validator agrees
+    more = config_with_choices("Positive", "Negative", "Neutral", "Mixed")
+    assert api.call("POST", f"/api/projects/{pid}/validate", body={"label_config": more})[0] == 200
+    assert api.call("PATCH", f"/api/projects/{pid}", body={"label_config": more})[0] == 200
+    # Once the annotation is gone, the label may go too
+    annotation_id = api.call("GET", f"/api/tasks/{task_id}/annotations")[1][0]["id"]
+    api.call("DELETE", f"/api/annotations/{annotation_id}")
+    assert api.call("PATCH", f"/api/projects/{pid}", body={"label_config": without_label})[0] == 200
+
+
+def test_config_dry_run_endpoint(api):
+    assert api.call("POST", "/api/projects/validate", body={"label_config": CONFIG}, token=None)[0] == 204
+    status, body = api.call("POST", "/api/projects/validate/", body={"label_config": "<View><Nope/></View>"})
+    assert status == 400 and "Unknown tag <Nope>" in str(body["validation_errors"]["label_config"])
+
+
+def config_with_choices(*labels: str) -> str:
+    choices = "".join(f'<Choice value="{label}"/>' for label in labels)
+    return f'<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text">{choices}</Choices></View>'

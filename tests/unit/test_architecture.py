@@ -49,3 +49,17 @@ def test_routes_do_not_touch_adapters():
     offenders = [str(p.relative_to(ROOT)) for p in _modules("functions")
                  if any(n.startswith("skylabel.adapters") for n in _imports(p))]
     assert offenders == []
+
+
+def test_every_package_is_listed_for_non_editable_builds():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    mapping = {"skylabel": ROOT / "shared" / "skylabel", "skylabel_api": ROOT / "functions" / "api",
+               "skylabel_local": ROOT / "infrastructure" / "local"}
+    found = set()
+    for name, folder in mapping.items():
+        for init in folder.rglob("__init__.py"):
+            relative = init.parent.relative_to(folder).parts
+            found.add(".".join((name, *relative)))
+    assert found - listed == set(), "add these packages to [tool.setuptools] packages in pyproject.toml"

@@ -8,9 +8,11 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel
 
 from skylabel.errors import Invalid
 from skylabel.exports.json_export import JsonExport
+from skylabel.labeling_config import parse_label_config
 from skylabel.projects.models import ProjectIn
 from skylabel.projects.service import ProjectService
 from skylabel.tasks.imports import ImportService
@@ -53,6 +55,28 @@ def list_projects():
 def create_project(body: Annotated[ProjectIn, Body()]):
     service = _projects()
     return created(service.represent(service.create(deps.actor(), body)))
+
+
+class ConfigIn(BaseModel):
+    label_config: str = ""
+
+
+@router.post("/api/projects/validate", tags=["projects"], summary="Validate a labeling config (dry run)")
+def validate_config(body: Annotated[ConfigIn, Body()]):
+    if not body.label_config.strip():
+        raise Invalid("Label config is not set or is empty", {"label_config": ["This field is required."]})
+    parse_label_config(body.label_config)
+    return no_content()
+
+
+@router.post("/api/projects/<project_id>/validate", tags=["projects"],
+             summary="Validate a new labeling config against the project's annotations")
+def validate_project_config(project_id: int, body: Annotated[ConfigIn, Body()]):
+    service = _projects()
+    current = service.get_item(deps.actor(), project_id)
+    new = service.check_config(deps.actor(), project_id, body.label_config)
+    old = parse_label_config(current.get("label_config"))
+    return ok({"config_essential_data_has_changed": (new.controls, new.objects) != (old.controls, old.objects)})
 
 
 @router.get("/api/projects/<project_id>", tags=["projects"], summary="Get a project")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from skylabel import ids, keys
 from skylabel.context import Actor, Context
 from skylabel.errors import Invalid, NotFound, not_found
-from skylabel.labeling_config import parse_label_config
+from skylabel.labeling_config import LabelConfig, parse_label_config
+from skylabel.labeling_config.usage import check_compatible
 from skylabel.ports import Condition, ConditionFailed
 from skylabel.projects.models import COUNTERS, DEFAULTS, ProjectIn
 from skylabel.timeutil import iso
@@ -59,7 +60,7 @@ class ProjectService:
         changes = body.changes()
         current = self.get_item(actor, project_id)
         if changes.get("label_config") is not None:
-            changes["label_config"] = parse_label_config(changes["label_config"]).xml
+            changes["label_config"] = self.check_config(actor, project_id, changes["label_config"]).xml
         if "title" in changes and changes["title"] is None:
             raise Invalid("This field may not be null.", {"title": ["This field may not be null."]})
         changes = {k: v for k, v in changes.items() if v is not None or k in ("pinned_at",)}
@@ -70,6 +71,16 @@ class ProjectService:
                                      condition=Condition.equals("organization", current["organization"]))
         except ConditionFailed:
             raise not_found("Project") from None
+
+    def check_config(self, actor: Actor, project_id: int, xml: str | None) -> LabelConfig:
+        """Validate a new config for this project: statically, then against what its annotations use."""
+        self.get_item(actor, project_id)
+        if not (xml or "").strip():
+            raise Invalid("Label config is not set or is empty", {"label_config": ["This field is required."]})
+        config = parse_label_config(xml)
+        summary = self.store.get(*keys.project_summary(project_id)) or {}
+        check_compatible(config, {k: v for k, v in summary.items() if isinstance(v, int) and k[:2] in ("r:", "l:")})
+        return config
 
     def list(self, actor: Actor, *, page: int, page_size: int, title: str | None = None,
              id_filter: list[int] | None = None) -> tuple[int, list[dict]]:
@@ -97,9 +108,12 @@ class ProjectService:
         """Remove the project at once; its tasks and their labels are removed right after, in batches."""
         self.get_item(actor, project_id)
         self.store.delete(*keys.project(project_id))
+        from skylabel.tasks.index import TaskIndex
         from skylabel.tasks.service import TaskService  # tasks depend on projects, not the reverse
 
         TaskService(self.ctx).delete_all_items(project_id)
+        TaskIndex(self.store).drop_markers(project_id)
+        self.store.delete(*keys.project_summary(project_id))
 
     def represent(self, item: dict, *, users: UserService | None = None) -> dict:
         """The Label Studio Project object."""

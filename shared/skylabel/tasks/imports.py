@@ -20,7 +20,7 @@ from skylabel.ports import Condition, Update
 from skylabel.projects.service import ProjectService
 from skylabel.tasks.index import marker_updates, shard_counts
 from skylabel.tasks.service import new_task_item, task_template
-from skylabel.tasks.state import project_deltas, task_counters
+from skylabel.tasks.state import project_deltas, summary_update, task_counters, usage_delta
 from skylabel.timeutil import iso
 
 _ZERO = {"total_annotations": 0, "cancelled_annotations": 0, "total_predictions": 0, "is_labeled": False,
@@ -110,7 +110,7 @@ class ImportService:
         now = iso(self.ctx.clock())
         first_inner = last_inner - count + 1
         template = task_template(project, now)
-        tasks, labels = [], []
+        tasks, labels, label_items = [], [], []
         deltas: dict[str, int] = {"task_number": count}
         for offset, ((data, meta, raw_anns, raw_preds), task_id) in enumerate(zip(normalized, task_ids, strict=True)):
             task = new_task_item(task_id=task_id, template=template, data=data, meta=meta,
@@ -125,6 +125,7 @@ class ImportService:
                 for key, value in project_deltas(_ZERO, counters).items():
                     deltas[key] = deltas.get(key, 0) + value
                 labels += anns + [pointer(keys.annotation_pointer(a["id"]), task_id) for a in anns]
+                label_items += anns
                 labels += preds + [pointer(keys.prediction_pointer(p["id"]), task_id) for p in preds]
             tasks.append(task)
         # Labels before tasks: a task is never visible before its counters are true.
@@ -133,7 +134,8 @@ class ImportService:
         self.store.batch_put(tasks)
         # The project's task_number and the shard counts move together (at most 100 items per transaction).
         counters = Update(*keys.project(project_id), add=deltas, condition=Condition.exists())
-        for chunk in chunked([counters, *marker_updates(project_id, shard_counts(task_ids))], 100):
+        summary = summary_update(project_id, usage_delta([], label_items))
+        for chunk in chunked([counters, *summary, *marker_updates(project_id, shard_counts(task_ids))], 100):
             self.store.transact(chunk)
         answer = {
             "task_count": count,

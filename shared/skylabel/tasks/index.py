@@ -38,6 +38,10 @@ class TaskIndex:
         pk, _ = keys.project_shard(project_id, 0)
         return self.store.query(pk).items
 
+    def drop_markers(self, project_id: int) -> None:
+        """Forget the project's shards (after its tasks are gone)."""
+        self.store.batch_delete([(m["pk"], m["sk"]) for m in self._markers(project_id)])
+
     def shards(self, project_id: int) -> list[int]:
         """Every shard the project ever used: streaming reads do not trust counts, only paging does."""
         return [item["shard"] for item in self._markers(project_id)]

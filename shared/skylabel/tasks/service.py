@@ -18,6 +18,7 @@ from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, ConditionFailed, Put, Update
 from skylabel.projects.service import ProjectService
 from skylabel.tasks.index import TaskIndex, marker_updates, shard_counts
+from skylabel.tasks.state import summary_update, usage_delta
 from skylabel.tasks.views import Bundle, listing_columns, listing_row, load_bundle, task_full, task_short
 from skylabel.timeutil import iso
 
@@ -187,7 +188,8 @@ class TaskService:
             counters = Update(*keys.project(project_id), add={k: v for k, v in deltas.items() if v},
                               condition=Condition.exists())
             shards = marker_updates(project_id, shard_counts((b.task["id"] for b in bundles), sign=-1))
-            for chunk in chunked([counters, *shards], 100):
+            summary = summary_update(project_id, usage_delta([a for b in bundles for a in b.annotations], []))
+            for chunk in chunked([counters, *summary, *shards], 100):
                 self.store.transact(chunk)
 
     # --- listing ---------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from skylabel import keys
 from skylabel.context import Context
 from skylabel.errors import Conflict, not_found
+from skylabel.labeling_config.usage import annotation_usage
 from skylabel.ports import Condition, ConditionFailed, Operation, Update
 from skylabel.tasks.views import Bundle, load_bundle
 from skylabel.timeutil import iso
@@ -38,6 +39,16 @@ def task_counters(task: dict, annotations: list[dict], predictions: list[dict]) 
                               if a.get("was_cancelled") and a.get("completed_by") is not None}),
         "ground_truth_count": sum(1 for a in annotations if a.get("ground_truth")),
     }
+
+
+def usage_delta(before: list[dict], after: list[dict]) -> dict[str, int]:
+    """How the project's label-usage counts move when a task's annotations go from `before` to `after`."""
+    old, new = annotation_usage(before), annotation_usage(after)
+    return {key: new[key] - old[key] for key in old.keys() | new.keys() if new[key] != old[key]}
+
+
+def summary_update(project_id: int, delta: dict[str, int]) -> list[Update]:
+    return [Update(*keys.project_summary(project_id), add=delta)] if delta else []
 
 
 def project_deltas(before: dict, after: dict) -> dict[str, int]:
@@ -89,6 +100,7 @@ def commit_labels(ctx: Context, task_id: int, organization_id: int,
         deltas = project_deltas(before, after)
         if deltas:
             operations.append(Update(*keys.project(task["project"]), add=deltas, condition=Condition.exists()))
+        operations += summary_update(task["project"], usage_delta(bundle.annotations, annotations))
         try:
             store.transact(operations)
         except ConditionFailed as failed:
