@@ -102,3 +102,21 @@ def prediction_pointer(prediction_id: int) -> tuple[str, str]:
 
 def task_lock(task_id: int, user_id: int) -> tuple[str, str]:
     return f"TASK#{task_id}", f"LOCK#{pad(user_id)}"
+
+
+def job(job_id: int) -> tuple[str, str]:
+    return f"JOB#{job_id}", "JOB"
+
+
+def project_jobs(project_id: int) -> str:
+    return f"PROJECT#{project_id}#JOBS"
+
+
+def job_chunk(job_id: int, index: int) -> tuple[str, str]:
+    """One chunk of an import job: the id blocks it was given and whether it committed (exactly once)."""
+    return f"JOB#{job_id}", f"CHUNK#{index:08d}"
+
+
+def import_source(digest: str) -> tuple[str, str]:
+    """Which job imports an object (by bucket/key digest), so a redelivered event finds the same job."""
+    return f"IMPORTSRC#{digest}", "SRC"

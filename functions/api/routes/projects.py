@@ -15,7 +15,7 @@ from skylabel.exports.json_export import JsonExport
 from skylabel.labeling_config import parse_label_config
 from skylabel.projects.models import ProjectIn
 from skylabel.projects.service import ProjectService
-from skylabel.tasks.imports import ImportService
+from skylabel.imports.service import ImportService
 from skylabel.tasks.next_task import NextTaskService
 from skylabel.tasks.service import TaskService
 from skylabel.tasks.views import task_full
