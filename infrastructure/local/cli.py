@@ -48,7 +48,12 @@ def start(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"skylabel: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
-    print(f"Skylabel serving on {base_url} (data dir: {data_dir})", flush=True)
+    from skylabel_local.drops import DropWatcher
+
+    watcher = DropWatcher(ctx, data_dir / "drop")
+    watcher.start()
+    print(f"Skylabel serving on {base_url} (data dir: {data_dir}; drop files into {data_dir / 'drop'}/<project-id>/)",
+          flush=True)
 
     def stop(_signum, _frame):
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -59,6 +64,7 @@ def start(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        watcher.stop()
         server.server_close()
         close = getattr(ctx.items, "close", None)
         if close:

@@ -9,6 +9,7 @@ sockets, parsing and writing still run in parallel threads, and the work itself 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import threading
@@ -18,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from skylabel.context import Context
+from skylabel.imports.events import handle_sqs_event, s3_event
+from skylabel.imports.service import drop_bucket
 
 logger = logging.getLogger("skylabel.local")
 _RESOLVE = threading.Lock()
@@ -108,7 +111,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         if method == "PUT":
             blobs.put(key, body, q.get("content_type"))
-            self._send(200, {}, b"")
+            etag = hashlib.md5(body, usedforsecurity=False).hexdigest()
+            self._send(200, {"ETag": f'"{etag}"'}, b"")
+            if key.startswith("drop/"):
+                # What S3 does in AWS: an object landing in the drop area notifies the import function.
+                event = s3_event(drop_bucket(ctx), key, etag, len(body))
+                threading.Thread(target=handle_sqs_event, args=(ctx, event), daemon=True).start()
             return
         try:
             data = blobs.get(key)

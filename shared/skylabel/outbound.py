@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
+import functools
 import http.client
 import ipaddress
 import json
@@ -230,6 +231,15 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address | N
     return None, False
 
 
+def _describe(ip: IPAddress) -> str:
+    """The address as written, plus the IPv4 address an IPv6 form carries (what the verdict was about)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded, _final = _embedded_ipv4(ip)
+        if embedded is not None:
+            return f"{ip} (IPv4 {embedded})"
+    return str(ip)
+
+
 _V4_PART = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
 
 
@@ -382,7 +392,7 @@ class OutboundClient:
         self.policy = policy
         self._resolver = resolver
         self._sleep = sleep
-        self._ssl_context = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context  # None: the system trust store, loaded on the first https call
 
     # ----- public API
 
@@ -407,8 +417,13 @@ class OutboundClient:
         Not retried unless `idempotent` (a webhook delivered twice is a visible duplicate; a prediction is not).
         """
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        merged = {"Content-Type": "application/json", "Accept": "application/json", **(headers or {})}
+        merged = dict(headers or {})
+        given = {k.lower() for k in merged}
+        for name, value in (("Content-Type", "application/json"), ("Accept", "application/json")):
+            if name.lower() not in given:
+                merged[name] = value
         if auth is not None:
+            merged = {k: v for k, v in merged.items() if k.lower() != "authorization"}
             merged["Authorization"] = _basic(*auth) if isinstance(auth, tuple) else auth
         return self._buffered("POST", url, merged, body, idempotent=idempotent)
 
@@ -505,7 +520,7 @@ class OutboundClient:
             if str(ip) == host:
                 raise refuse(why)
             verb = "means" if literal is not None else "resolves to"
-            raise refuse(f"{host} {verb} {ip}; {why}")
+            raise refuse(f"{host} {verb} {_describe(ip)}; {why}")
         return addresses
 
     def _resolve(self, host: str, port: int, shown: str) -> tuple[IPAddress, ...]:
@@ -629,7 +644,7 @@ class OutboundClient:
             raise
         except Exception as exc:
             conn.close()
-            raise self._failure(target.url, exc) from None
+            raise self._failure(target.url, exc, deadline) from None
         return _Opened(conn, response, target.url)
 
     def _connect(self, target: _Target, deadline: float | None) -> _PinnedHTTPConnection:
@@ -639,7 +654,7 @@ class OutboundClient:
             timeout = self._timeout(target.url, deadline)
             if target.scheme == "https":
                 conn: _PinnedHTTPConnection = _PinnedHTTPSConnection(
-                    target.host, target.port, ip, timeout, self._ssl_context)
+                    target.host, target.port, ip, timeout, self._ssl_context or _default_ssl_context())
             else:
                 conn = _PinnedHTTPConnection(target.host, target.port, ip, timeout)
             try:
@@ -647,12 +662,12 @@ class OutboundClient:
                 return conn
             except ssl.SSLError as exc:  # a certificate problem is not fixed by another address
                 conn.close()
-                raise self._failure(target.url, exc) from None
+                raise self._failure(target.url, exc, deadline) from None
             except OSError as exc:
                 conn.close()
                 error = exc
         assert error is not None
-        raise self._failure(target.url, error)
+        raise self._failure(target.url, error, deadline)
 
     def _timeout(self, shown: str, deadline: float | None) -> float:
         if deadline is None:
@@ -682,7 +697,7 @@ class OutboundClient:
             except OutboundFailed:
                 raise
             except Exception as exc:
-                raise self._failure(opened.url, exc) from None
+                raise self._failure(opened.url, exc, deadline) from None
             if not chunk:
                 return
             total += len(chunk)
@@ -690,9 +705,11 @@ class OutboundClient:
                 raise OutboundFailed(f"{opened.url} failed: the answer is larger than the {limit}-byte limit")
             yield chunk
 
-    def _failure(self, shown: str, exc: BaseException) -> OutboundFailed:
+    def _failure(self, shown: str, exc: BaseException, deadline: float | None) -> OutboundFailed:
         if isinstance(exc, OutboundFailed):
             return exc
+        if isinstance(exc, TimeoutError) and deadline is not None and time.monotonic() >= deadline - 0.01:
+            return _TransientFailure(f"{shown} failed: timed out (the call's time limit ran out)")
         if isinstance(exc, TimeoutError):
             return _TransientFailure(f"{shown} failed: timed out (no data within {self.policy.timeout_s:g} s)")
         if isinstance(exc, ssl.SSLCertVerificationError):
@@ -710,6 +727,12 @@ class OutboundClient:
         if isinstance(exc, OSError):
             return _TransientFailure(f"{shown} failed: network error ({exc.strerror or exc})")
         return OutboundFailed(f"{shown} failed: {type(exc).__name__}: {exc}")
+
+
+@functools.lru_cache(maxsize=1)
+def _default_ssl_context() -> ssl.SSLContext:
+    """Certificate and hostname verification on (the defaults); shared, as loading the trust store is slow."""
+    return ssl.create_default_context()
 
 
 def _basic(user: str, password: str) -> str:

@@ -21,6 +21,8 @@ ENV_ALLOW_SIGNUP = "SKYLABEL_ALLOW_SIGNUP"
 ENV_USERNAME = "SKYLABEL_USERNAME"
 ENV_PASSWORD = "SKYLABEL_PASSWORD"
 ENV_USER_TOKEN = "SKYLABEL_USER_TOKEN"
+ENV_IMPORT_MACHINE = "SKYLABEL_IMPORT_STATE_MACHINE"
+ENV_ALLOW_PRIVATE_URLS = "SKYLABEL_ALLOW_PRIVATE_URLS"
 
 
 class Settings(BaseModel):
@@ -33,6 +35,15 @@ class Settings(BaseModel):
     task_lock_seconds: int = Field(default=600, ge=1)
     access_token_seconds: int = Field(default=300, ge=1)
     max_import_bytes: int = Field(default=200 * 1024 * 1024, ge=1)
+    # Files up to this size import inside the request (Label Studio's synchronous answer); bigger ones are jobs.
+    inline_import_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    import_state_machine: str | None = None
+    # URLs users give may reach private/loopback hosts only on the laptop runtime (the user's own ML backend).
+    allow_private_urls: bool | None = None
+
+    @property
+    def private_urls_allowed(self) -> bool:
+        return self.runtime == "local" if self.allow_private_urls is None else self.allow_private_urls
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -43,6 +54,9 @@ class Settings(BaseModel):
             bucket_name=env.get(ENV_BUCKET) or None,
             secret=env.get(ENV_SECRET) or None,
             allow_signup=env.get(ENV_ALLOW_SIGNUP, "true").lower() in ("1", "true", "yes"),
+            import_state_machine=env.get(ENV_IMPORT_MACHINE) or None,
+            allow_private_urls=(env[ENV_ALLOW_PRIVATE_URLS].lower() in ("1", "true", "yes")
+                                if env.get(ENV_ALLOW_PRIVATE_URLS) else None),
         )
 
 

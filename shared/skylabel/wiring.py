@@ -23,12 +23,15 @@ def local_context(data_dir: Path, *, base_url: str, settings: Settings | None = 
     settings = settings or Settings()
     if not settings.secret:
         settings = settings.model_copy(update={"secret": _local_secret(data_dir)})
-    return Context(
+    from skylabel.workflows import workflows
+
+    ctx = Context(
         items=SqliteItemStore(data_dir / "skylabel.db"),
         blobs=LocalBlobStore(data_dir / "files", base_url=base_url, secret=settings.secret.encode()),
-        jobs=ThreadJobRunner({}),
         settings=settings,
     )
+    ctx.jobs = ThreadJobRunner(workflows(ctx))
+    return ctx
 
 
 def _local_secret(data_dir: Path) -> str:
@@ -46,8 +49,11 @@ def aws_context(settings: Settings) -> Context:
 
     if not settings.table_name or not settings.bucket_name:
         raise RuntimeError("SKYLABEL_TABLE and SKYLABEL_BUCKET must be set in the AWS runtime")
+    from skylabel.adapters.stepfunctions import StepFunctionsJobRunner
+
+    machines = {"import": settings.import_state_machine} if settings.import_state_machine else {}
     return Context(items=DynamoItemStore(settings.table_name), blobs=S3BlobStore(settings.bucket_name),
-                   settings=settings)
+                   jobs=StepFunctionsJobRunner(machines), settings=settings)
 
 
 def context_from_env() -> Context:

@@ -12,14 +12,15 @@ from pydantic import BaseModel
 
 from skylabel.errors import Invalid
 from skylabel.exports.json_export import JsonExport
+from skylabel.imports.jobs import ImportJobs, job_view
+from skylabel.imports.service import FileImports, ImportService
 from skylabel.labeling_config import parse_label_config
 from skylabel.projects.models import ProjectIn
 from skylabel.projects.service import ProjectService
-from skylabel.imports.service import ImportService
 from skylabel.tasks.next_task import NextTaskService
 from skylabel.tasks.service import TaskService
 from skylabel.tasks.views import task_full
-from skylabel_api import deps
+from skylabel_api import deps, multipart
 from skylabel_api.responses import created, no_content, ok
 
 router = APIGatewayHttpRouter()
@@ -103,14 +104,52 @@ def delete_project(project_id: int):
 
 
 @router.post("/api/projects/<project_id>/import", tags=["import"],
-             summary="Import a JSON list of tasks (inline annotations and predictions allowed)")
+             summary="Import tasks: a JSON body, multipart files (JSON, JSONL, CSV, TSV, TXT, media) or url=")
 def import_tasks(project_id: int):
+    content_type = (deps.event().headers or {}).get("content-type", "")
+    options = {"return_task_ids": deps.q_bool("return_task_ids"), "commit_valid": deps.q_bool("commit_valid")}
+    if content_type.startswith("multipart/"):
+        files = multipart.files(content_type, multipart.raw_body(deps.event()))
+        return created(FileImports(deps.ctx()).import_files(deps.actor(), project_id, files, **options))
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        url = multipart.form(multipart.raw_body(deps.event())).get("url", "")
+        return created(FileImports(deps.ctx()).import_url(deps.actor(), project_id, url, **options))
     answer = ImportService(deps.ctx()).import_json(
         deps.actor(), project_id, deps.json_body(),
-        return_task_ids=deps.q_bool("return_task_ids"),
+        return_task_ids=options["return_task_ids"],
         preannotated_from_fields=deps.q_list("preannotated_from_fields") or None,
     )
     return created(answer)
+
+
+class UploadIn(BaseModel):
+    filename: str
+
+
+@router.post("/api/projects/<project_id>/uploads", tags=["import"],
+             summary="A presigned URL for a big file; once uploaded it imports as a job")
+def create_upload(project_id: int, body: Annotated[UploadIn, Body()]):
+    return created(FileImports(deps.ctx()).create_upload(deps.actor(), project_id, body.filename))
+
+
+@router.get("/api/projects/<project_id>/imports", tags=["import"], summary="Import jobs of a project")
+def list_imports(project_id: int):
+    _projects().get_item(deps.actor(), project_id)
+    return ok([job_view(j, with_task_ids=False) for j in ImportJobs(deps.ctx()).list(deps.actor(), project_id)])
+
+
+@router.get("/api/projects/<project_id>/imports/<job_id>", tags=["import"],
+            summary="One import job: status, progress, counts, errors, timings, task ids")
+def get_import(project_id: int, job_id: int):
+    return ok(job_view(ImportJobs(deps.ctx()).get(deps.actor(), project_id, job_id)))
+
+
+@router.get("/api/projects/<project_id>/file-uploads", tags=["import"], summary="Files imported into a project")
+def file_uploads(project_id: int):
+    _projects().get_item(deps.actor(), project_id)
+    jobs = ImportJobs(deps.ctx()).list(deps.actor(), project_id)
+    return ok([{"id": j["id"], "file": j["source"]["filename"], "status": j["status"], "project": project_id,
+                "created_at": j["created_at"]} for j in jobs])
 
 
 @router.post("/api/projects/<project_id>/import/predictions", tags=["import"], summary="Import predictions")

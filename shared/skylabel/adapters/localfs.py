@@ -88,6 +88,12 @@ class LocalBlobStore:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def adopt(self, key: str, source: Path) -> None:
+        """Move a local file in as the object `key` (no copy): how the local drop folder hands files over."""
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+
     def get(self, key: str) -> bytes:
         path = self._path(key)
         try:

@@ -82,6 +82,26 @@ class ImportJobs:
             return found
         return item
 
+    def record_inline(self, *, project: dict, user_id: int, key: str, filename: str) -> int:
+        """History for a file imported inside its request (its tasks are already written)."""
+        job = self.create(project=project, user_id=user_id, key=key, filename=filename, origin="upload")
+        now = self._now()
+        self.store.update(*keys.job(job["id"]), set={"status": "completed", "started_at": now, "finished_at": now,
+                                                     "updated_at": now, "duration": 0})
+        return job["id"]
+
+    def import_object(self, *, bucket: str, key: str, etag: str | None) -> dict:
+        """An object landed in the drop area (`drop/<project-id>/...`): find or create its job and run it."""
+        parts = key.split("/")
+        if len(parts) < 3 or parts[0] != "drop" or not parts[1].isdigit():
+            raise Invalid(f"{key}: drop files must be under drop/<project-id>/.")
+        project = self.store.get(*keys.project(int(parts[1])))
+        if project is None:
+            raise NotFound(f"{key}: project {parts[1]} does not exist; nothing was imported.")
+        job = self.create(project=project, user_id=project["created_by"], key=key, bucket=bucket, etag=etag,
+                          filename=parts[-1], origin="drop")
+        return self.run(job["id"])
+
     # --- reading ----------------------------------------------------------------------------------------------
 
     def get(self, actor: Actor, project_id: int, job_id: int) -> dict:

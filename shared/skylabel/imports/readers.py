@@ -29,7 +29,9 @@ import csv
 import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any, BinaryIO
 
 from skylabel.errors import Invalid
@@ -173,23 +175,26 @@ _LINE_END = re.compile(r"\r\n?|\n")
 
 
 def _lines(pieces: Iterable[str], filename: str, limit: int) -> Iterator[tuple[int, str]]:
-    """Yield `(line number, line with its ending)`; a line ends at `\\n`, `\\r\\n` or a lone `\\r`."""
-    carry: list[str] = []
+    """Yield `(line number, line with its ending)`; a line ends at `\n`, `\r\n` or a lone `\r`."""
+    carry: list[str] = []  # the unfinished line, in pieces (joined once a line end arrives)
     carry_len = 0
     number = 0
-    for piece in pieces:
-        if "\n" not in piece and "\r" not in piece:
+    for piece in chain(pieces, (None,)):  # None: the end of the file
+        final = piece is None
+        if not final and "\n" not in piece and "\r" not in piece:
             carry.append(piece)
             carry_len += len(piece)
             if carry_len > limit:
                 raise _too_long(filename, number + 1, limit)
             continue
-        text = "".join(carry) + piece if carry else piece
+        text = "".join(carry if final else [*carry, piece])
         start = 0
         while (match := _LINE_END.search(text, start)) is not None:
-            if match.end() == len(text) and match.group() == "\r":
+            if not final and match.end() == len(text) and match.group() == "\r":
                 break  # a "\n" may follow in the next piece
             number += 1
+            if match.start() - start > limit:
+                raise _too_long(filename, number, limit)
             yield number, text[start:match.end()]
             start = match.end()
         rest = text[start:]
@@ -197,7 +202,7 @@ def _lines(pieces: Iterable[str], filename: str, limit: int) -> Iterator[tuple[i
         if carry_len > limit:
             raise _too_long(filename, number + 1, limit)
     if carry:
-        yield number + 1, "".join(carry)
+        yield number + 1, carry[0]
 
 
 def _too_long(filename: str, number: int, limit: int) -> ImportFileError:
@@ -466,18 +471,24 @@ def csv_value(cell: str) -> object:
 
 
 def header_keys(names: list[str]) -> list[str]:
-    """pandas' column names: an empty name is `Unnamed: <index>`, a repeat gets `.1`, `.2`, ... appended."""
-    seen: dict[str, int] = {}
-    keys = []
-    for index, name in enumerate(names):
-        name = name or f"Unnamed: {index}"
-        count = seen.get(name, 0)
-        while count:
-            seen[name] = count + 1
-            name = f"{name}.{count}"
-            count = seen.get(name, 0)
-        seen[name] = count + 1
-        keys.append(name)
+    """pandas' column names: an empty name is `Unnamed: <index>`; a repeat gets `.1`, `.2`, ..., skipping a
+    suffixed name the header already has (`x, x, x.1` → `x, x.2, x.1`); named columns are settled first."""
+    keys = [name or f"Unnamed: {index}" for index, name in enumerate(names)]
+    present = Counter(keys)
+    order = [i for i, name in enumerate(names) if name] + [i for i, name in enumerate(names) if not name]
+    counts: dict[str, int] = {}
+    for index in order:
+        key = original = keys[index]
+        count = counts.get(key, 0)
+        while count > 0:
+            counts[original] = count + 1
+            key = f"{original}.{count}"
+            count = count + 1 if present[key] else counts.get(key, 0)
+        if key != original:
+            present[original] -= 1
+            present[key] += 1
+            keys[index] = key
+        counts[key] = count + 1
     return keys
 
 
@@ -509,6 +520,9 @@ def _read_table(text: _Utf8, filename: str, delimiter: str | None, limit: int) -
             break
         if _is_blank(row):
             continue
+        if sum(map(len, row)) > limit:
+            raise ImportFileError(filename, f"the row is larger than {_size(limit)}; a quote may be missing",
+                                  f"row {row_number} (line {start_line})")
         if len(row) > len(keys):
             raise ImportFileError(filename, f"the row has {len(row)} fields but the header has {len(keys)}; put "
                                             f'quotes ("...") around values that contain {_name(delimiter)}, or add '

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -37,7 +38,8 @@ def _fail(position: int | str, message: str) -> Invalid:
     return Invalid(text, {"non_field_errors": [text]})
 
 
-def normalize(index: int | str, raw: object, config: LabelConfig, preannotated: list[str]) -> tuple[dict, dict, list, list]:
+def normalize(index: int | str, raw: object, config: LabelConfig,
+              preannotated: list[str]) -> tuple[dict, dict, list, list]:
     if not isinstance(raw, dict):
         raise _fail(index, "a task must be a JSON object")
     if isinstance(raw.get("data"), dict):
@@ -231,3 +233,107 @@ class ImportService:
         for body in bodies:
             service.create_prediction(actor, body)
         return {"created": len(bodies)}
+
+
+def safe_filename(name: str) -> str:
+    """A file name that cannot become a path: no folders, no traversal, printable, bounded."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".")
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_. " else "_" for ch in base)[:128].strip()
+    return cleaned or "upload"
+
+
+def drop_bucket(ctx: Context) -> str:
+    """The bucket name drop events carry: the real bucket in AWS, "local" for the data dir's drop folder."""
+    return ctx.settings.bucket_name or "local"
+
+
+class FileImports:
+    """Files and URLs: small ones import inside the request, big ones become jobs (imports/jobs.py)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.store = ctx.items
+
+    def import_files(self, actor: Actor, project_id: int, files: list[tuple[str, bytes]], *,
+                     return_task_ids: bool = False, commit_valid: bool = False) -> dict:
+        from skylabel.imports.jobs import ImportJobs
+        from skylabel.imports.readers import is_media, read_tasks
+
+        started = time.perf_counter()
+        project = ProjectService(self.ctx).get_item(actor, project_id)
+        if not files:
+            raise Invalid("No file was uploaded; send it in a multipart field named 'file'.",
+                          {"file": ["No file was submitted."]})
+        config = parse_label_config(project.get("label_config"))
+        data_key = config.data_keys[0] if config.data_keys else None
+        jobs = ImportJobs(self.ctx)
+        stored = []
+        for filename, content in files:
+            name = safe_filename(filename)
+            key = f"uploads/{project_id}/{uuid.uuid4().hex}/{name}"
+            self.ctx.blobs.put(key, content)
+            stored.append((name, key, content))
+        if sum(len(c) for _, _, c in stored) > self.ctx.settings.inline_import_bytes:
+            started_jobs = []
+            for name, key, _ in stored:
+                job = jobs.create(project=project, user_id=actor.user_id, key=key, filename=name,
+                                  commit_valid=commit_valid)
+                self.ctx.jobs.start("import", str(job["id"]), {"job_id": job["id"]})
+                started_jobs.append(job["id"])
+            answer = import_answer(tasks=0, annotations=0, predictions=0, started=started,
+                                   file_upload_ids=started_jobs)
+            answer["import"] = started_jobs[0]
+            return answer
+        entries: list[tuple] = []
+        formats: dict[str, int] = {}
+        columns: set[str] = set()
+        for name, key, content in stored:
+            ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            formats[ext] = formats.get(ext, 0) + 1
+            if is_media(name):
+                url = self.ctx.blobs.presign_get(key, expires_in=7 * 24 * 3600)
+                entries.append(normalize(name, {data_key or "image": url}, config, []))
+                continue
+            for position, raw in read_tasks([content], name, data_key=data_key):
+                entry = normalize(f"{name}, {position}", raw, config, [])
+                columns.update(entry[0])
+                entries.append(entry)
+        if not entries:
+            raise Invalid("load_tasks: No tasks added", {"non_field_errors": ["load_tasks: No tasks added"]})
+        blocks = IdBlocks.allocate(self.store, project_id, entries)
+        built = build(project, actor.user_id, entries, blocks, iso(self.ctx.clock()))
+        write(self.store, built)
+        upload_ids = [jobs.record_inline(project=project, user_id=actor.user_id, key=key, filename=name)
+                      for name, key, _ in stored]
+        return import_answer(
+            tasks=len(entries), annotations=built.annotation_count, predictions=built.prediction_count,
+            started=started, task_ids=list(range(blocks.task, blocks.task + len(entries))) if return_task_ids
+            else None, file_upload_ids=upload_ids, found_formats=formats, data_columns=sorted(columns))
+
+    def import_url(self, actor: Actor, project_id: int, url: str, **options) -> dict:
+        """Label Studio's "Upload from URL": fetched server-side through the guarded outbound client."""
+        from skylabel.outbound import OutboundClient, OutboundPolicy
+
+        if not url or not url.strip():
+            raise Invalid('"url" is not found in request data', {"url": ["This field is required."]})
+        ProjectService(self.ctx).get_item(actor, project_id)
+        policy = OutboundPolicy(allow_private=self.ctx.settings.private_urls_allowed,
+                                max_bytes=self.ctx.settings.max_import_bytes)
+        response = OutboundClient(policy).get(url.strip())
+        if response.status >= 400:
+            raise Invalid(f"Fetching {url} answered HTTP {response.status}; check the URL.", {"url": ["Not found."]})
+        name = safe_filename(url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]) or "download.json"
+        return self.import_files(actor, project_id, [(name, response.body)], **options)
+
+    def create_upload(self, actor: Actor, project_id: int, filename: str) -> dict:
+        """A presigned PUT for a file too big for a request: landing in the drop area starts its import job."""
+        from skylabel.imports.jobs import ImportJobs, job_view
+
+        project = ProjectService(self.ctx).get_item(actor, project_id)
+        name = safe_filename(filename)
+        key = f"drop/{project_id}/{uuid.uuid4().hex}/{name}"
+        job = ImportJobs(self.ctx).create(project=project, user_id=actor.user_id, key=key, filename=name,
+                                          bucket=drop_bucket(self.ctx), origin="upload")
+        url = self.ctx.blobs.presign_put(key, expires_in=3600)
+        return {"upload_url": url, "method": "PUT", "key": key, "expires_in": 3600,
+                "import": job["id"], "job": job_view(job, with_task_ids=False)}

@@ -1,0 +1,172 @@
+"""Imports through the handler on both worlds: files, jobs, S3-drop events — exactly once."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from skylabel import keys
+from skylabel.imports.events import handle_sqs_event, s3_event
+from skylabel.imports.jobs import ImportJobs
+from skylabel.workflows import workflows
+
+CSV = b'text,source\r\n"Hello, world",web\r\nSecond line,api\r\n'
+
+
+def multipart(files: list[tuple[str, bytes]]) -> tuple[str, bytes]:
+    boundary = uuid.uuid4().hex
+    body = b""
+    for name, content in files:
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+                 "Content-Type: application/octet-stream\r\n\r\n").encode() + content + b"\r\n"
+    return f"multipart/form-data; boundary={boundary}", body + f"--{boundary}--\r\n".encode()
+
+
+def upload(api, project_id: int, files, **query):
+    content_type, body = multipart(files)
+    return api.call("POST", f"/api/projects/{project_id}/import", raw_body=body,
+                    headers={"content-type": content_type}, query=query)
+
+
+def total(api, project_id):
+    return api.call("GET", "/api/tasks", query={"project": project_id})[1]["total"]
+
+
+@pytest.fixture
+def jobs(world):
+    """The thread-pool runner in both worlds (Step Functions runs the same workflow: tests/contract)."""
+    from skylabel.adapters.threads import ThreadJobRunner
+
+    world.jobs = ThreadJobRunner(workflows(world))
+    yield world.jobs
+    world.jobs.shutdown()
+
+
+def test_csv_upload_imports_inside_the_request(api, project):
+    # Given a CSV file uploaded as multipart, as the legacy client sends it
+    status, answer = upload(api, project["id"], [("reviews.csv", CSV)], return_task_ids="1")
+    # Then its rows are tasks with the header's keys, answered with Label Studio's fields
+    assert status == 201 and answer["task_count"] == 2 and len(answer["task_ids"]) == 2
+    assert answer["found_formats"] == {".csv": 1} and answer["data_columns"] == ["source", "text"]
+    tasks = api.call("GET", "/api/tasks", query={"project": project["id"]})[1]["tasks"]
+    assert [t["data"] for t in tasks] == [{"text": "Hello, world", "source": "web"},
+                                          {"text": "Second line", "source": "api"}]
+    assert api.call("GET", f"/api/projects/{project['id']}/file-uploads")[1][0]["file"] == "reviews.csv"
+
+
+def test_a_bad_row_rejects_the_whole_file(api, project):
+    bad = b"text\r\nfine\r\n" + b'"unclosed\r\n'
+    status, body = upload(api, project["id"], [("bad.csv", b"other\r\nvalue\r\n")])
+    assert status == 400 and '"text"' in str(body["validation_errors"]) and "row" in str(body)
+    assert upload(api, project["id"], [("empty.json", b"")])[0] == 400
+    assert upload(api, project["id"], [("x.exe", b"MZ")])[0] == 400
+    upload(api, project["id"], [("broken.csv", bad)])
+    assert total(api, project["id"]) == 0
+
+
+def test_big_file_becomes_a_job_with_progress(api, project, world, jobs):
+    world.settings = world.settings.model_copy(update={"inline_import_bytes": 0})
+    lines = b"".join(json.dumps({"text": f"t{i}"}).encode() + b"\n" for i in range(4500))
+    status, answer = upload(api, project["id"], [("big.jsonl", lines)])
+    assert status == 201 and "import" in answer
+    assert jobs.wait(str(answer["import"]), timeout=60)
+    job = api.call("GET", f"/api/projects/{project['id']}/imports/{answer['import']}")[1]
+    assert (job["status"], job["task_count"], job["total"], job["progress"]) == ("completed", 4500, 4500, 1.0)
+    assert len(job["task_ids"]) == 4500 and total(api, project["id"]) == 4500
+    assert api.call("GET", f"/api/projects/{project['id']}")[1]["task_number"] == 4500
+
+
+def test_a_failed_job_says_why_and_writes_nothing(api, project, world, jobs):
+    world.settings = world.settings.model_copy(update={"inline_import_bytes": 0})
+    lines = b'{"text": "ok"}\n' * 10 + b'{"nope": 1}\n'
+    answer = upload(api, project["id"], [("half.jsonl", lines)])[1]
+    assert jobs.wait(str(answer["import"]), timeout=30)
+    job = api.call("GET", f"/api/projects/{project['id']}/imports/{answer['import']}")[1]
+    assert job["status"] == "failed" and "line 11" in job["error"] and '"text"' in job["error"]
+    assert total(api, project["id"]) == 0
+
+
+def test_redelivered_drop_event_imports_once(api, project, world):
+    key = f"drop/{project['id']}/batch.jsonl"
+    world.blobs.put(key, b'{"text": "a"}\n{"text": "b"}\n')
+    event = s3_event("bucket", key, "etag-1", 28)
+    # When the same notification arrives twice (SQS is at-least-once)
+    assert handle_sqs_event(world, event) == {"batchItemFailures": []}
+    assert handle_sqs_event(world, event) == {"batchItemFailures": []}
+    # Then the file's tasks exist once, and one job says so
+    assert total(api, project["id"]) == 2
+    assert len(api.call("GET", f"/api/projects/{project['id']}/imports")[1]) == 1
+
+
+def test_crash_halfway_resumes_without_duplicates(api, project, world, monkeypatch):
+    import skylabel.imports.jobs as jobs_module
+
+    monkeypatch.setattr(jobs_module, "CHUNK", 100)
+    key = f"drop/{project['id']}/resume.jsonl"
+    world.blobs.put(key, b"".join(json.dumps({"text": f"t{i}"}).encode() + b"\n" for i in range(450)))
+    event = s3_event("bucket", key, "etag-r", 1)
+    # Given a store that dies after the third chunk's tasks are written, before that chunk commits
+    real_transact, calls = world.items.transact, {"n": 0}
+
+    def dying_transact(operations):
+        if any(getattr(op, "sk", "").startswith("CHUNK#") for op in operations):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise RuntimeError("Lambda timed out")
+        return real_transact(operations)
+
+    world.items.transact = dying_transact  # type: ignore[method-assign]
+    first = handle_sqs_event(world, event)
+    world.items.transact = real_transact  # type: ignore[method-assign]
+    # Then the message is failed back to SQS, and the redelivery finishes the job exactly
+    assert len(first["batchItemFailures"]) == 1
+    assert handle_sqs_event(world, event) == {"batchItemFailures": []}
+    assert total(api, project["id"]) == 450
+    assert api.call("GET", f"/api/projects/{project['id']}")[1]["task_number"] == 450
+    listed = api.call("GET", "/api/tasks", query={"project": project["id"], "page_size": 1000})[1]["tasks"]
+    assert sorted(t["data"]["text"] for t in listed) == sorted(f"t{i}" for i in range(450))
+
+
+def test_drop_into_a_missing_project_or_outside_the_prefix(world):
+    world.blobs.put("drop/999/x.json", b'[{"text": "a"}]')
+    assert handle_sqs_event(world, s3_event("bucket", "drop/999/x.json", "e", 1)) == {"batchItemFailures": []}
+    assert world.items.query(keys.project_jobs(999), index="gsi1").items == []
+
+
+def test_keys_with_spaces_unicode_and_encoded_slashes(api, project, world):
+    key = f"drop/{project['id']}/my file ünï%2F.json"
+    world.blobs.put(key, b'[{"text": "a"}]')
+    assert handle_sqs_event(world, s3_event("bucket", key, "e", 1)) == {"batchItemFailures": []}
+    assert total(api, project["id"]) == 1
+
+
+def test_presigned_upload_is_registered_as_a_job(api, project, world):
+    status, upload_answer = api.call("POST", f"/api/projects/{project['id']}/uploads",
+                                     body={"filename": "../../etc/passwd.jsonl"})
+    assert status == 201 and upload_answer["key"].startswith(f"drop/{project['id']}/")
+    assert ".." not in upload_answer["key"] and upload_answer["key"].endswith("/passwd.jsonl")
+    # When the object lands (here: written directly) and its notification arrives
+    world.blobs.put(upload_answer["key"], b'{"text": "a"}\n')
+    handle_sqs_event(world, s3_event(world.settings.bucket_name or "local", upload_answer["key"], "e", 14))
+    job = api.call("GET", f"/api/projects/{project['id']}/imports/{upload_answer['import']}")[1]
+    assert job["status"] == "completed" and job["task_count"] == 1
+
+
+def test_url_import_refuses_metadata_addresses(api, project):
+    status, body = api.call("POST", f"/api/projects/{project['id']}/import",
+                            raw_body=b"url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F",
+                            headers={"content-type": "application/x-www-form-urlencoded"})
+    assert status == 400 and "169.254.169.254" in str(body)
+    assert total(api, project["id"]) == 0
+
+
+def test_import_job_api_is_scoped_to_the_organization(api, project, world):
+    from skylabel.users.service import UserService
+
+    _, stranger = UserService(world).signup("other@example.com", "password123")
+    key = f"drop/{project['id']}/a.json"
+    world.blobs.put(key, b'[{"text": "a"}]')
+    job = ImportJobs(world).import_object(bucket="b", key=key, etag="e")
+    assert api.call("GET", f"/api/projects/{project['id']}/imports/{job['id']}", token=stranger)[0] == 404
