@@ -46,6 +46,7 @@ class Target:
     email: str | None  # main user's e-mail when known
     managed: bool  # True: this session started Skylabel; False: SKYLABEL_E2E_URL override
     log_path: Path | None = None
+    data_dir: Path | None = None  # the server's --data-dir when this session started it
 
     def log_tail(self) -> str:
         return _tail(self.log_path)
@@ -137,7 +138,8 @@ def e2e_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
                                 start_new_session=True)
     try:
         _wait_ready(proc, base_url, log_path)
-        yield Target(base_url=base_url, token=token, email=E2E_EMAIL, managed=True, log_path=log_path)
+        yield Target(base_url=base_url, token=token, email=E2E_EMAIL, managed=True, log_path=log_path,
+                     data_dir=data_dir)
     finally:
         _stop(proc)
 

@@ -4,9 +4,11 @@ Why this exists: Label Studio reads an upload whole (`json.loads`, `pandas.read_
 imports die. Here every format is read a chunk at a time, so a 2 GB file costs about one task of memory, and the
 import service can validate and write batch by batch whichever door the file came in by (API, bucket drop, URL).
 
-Each reader yields `(position, task)`: `position` is what a person needs to find the task in the file ("item 3
-(line 12)", "line 12", "row 7"), `task` is what the core import normalizes — the object as written for JSON and
-JSON Lines, `{"data": {...}}` for rows and lines (wrapped, so a column named `data` or `predictions` stays data).
+Each reader yields `(position, task)`. `position` is what a person needs to find the task in the file:
+"item 3 (line 12)" (1-based list item, and the line it starts on), "line 12", or "row 7" (CSV records counted
+as a spreadsheet shows them: the header is row 1, a quoted multi-line value stays one row). `task` is what the
+core import normalizes: the object as written for JSON and JSON Lines, `{"data": {...}}` for rows and lines
+(wrapped, so a column named `data` or `predictions` stays data).
 Anything wrong with the file itself raises `ImportFileError` naming the file, the place and the fix.
 
 Label Studio 1.23.2 rules kept (its `data_import/models.py`):
@@ -91,9 +93,11 @@ def read_tasks(stream: BinaryIO | Iterable[bytes], filename: str, *, data_key: s
     """Yield `(position, task)` for every task in the file, reading it in chunks.
 
     `stream` is a binary file object (read in 64 KiB chunks) or any iterable of byte chunks (an S3 body, an
-    HTTP response). `data_key` names the key of a TXT line (default "text"). The extension is checked now;
-    everything else is checked as the file is read, so an error can come after some tasks were yielded —
-    the caller commits nothing of the file until the iterator is exhausted (or reports per task).
+    HTTP response). `data_key` names the key of a TXT line (default "text"). `max_task_chars` caps one task
+    (JSON item, line, CSV row) so a broken file cannot make the reader buffer without end. The extension is
+    checked now; everything else as the file is read, so an error can come after some tasks were yielded —
+    the caller commits nothing of the file until the iterator is exhausted (or reports per task). A media
+    file is a caller bug here (ValueError): its bytes are stored, not read, and `media_task` makes its task.
     """
     ext = extension(filename)
     if ext in MEDIA_EXTENSIONS:
@@ -188,15 +192,19 @@ def _lines(pieces: Iterable[str], filename: str, limit: int) -> Iterator[tuple[i
                 raise _too_long(filename, number + 1, limit)
             continue
         text = "".join(carry if final else [*carry, piece])
-        start = 0
+        carry, start = [], 0
         while (match := _LINE_END.search(text, start)) is not None:
             if not final and match.end() == len(text) and match.group() == "\r":
                 break  # a "\n" may follow in the next piece
             number += 1
             if match.start() - start > limit:
                 raise _too_long(filename, number, limit)
-            yield number, text[start:match.end()]
-            start = match.end()
+            line = text[start:match.end()]
+            if len(line) > CHUNK_SIZE:  # a long line: keep only the rest of the text, not a second copy of it
+                text, start = text[match.end():], 0
+            else:
+                start = match.end()
+            yield number, line
         rest = text[start:]
         carry, carry_len = ([rest], len(rest)) if rest else ([], 0)
         if carry_len > limit:
@@ -275,7 +283,8 @@ class _JsonStream:
     """A window on the decoded text with absolute line/column bookkeeping; values are parsed by `raw_decode`.
 
     Only the unparsed tail of the file is held: the buffer is compacted whenever more text is needed, and a
-    value cut by a chunk end is retried after the window has at least doubled, so a large item costs O(size).
+    value cut by a chunk end is retried once the window has grown by a quarter (at least a chunk), so a large item
+    is parsed a bounded number of times (~5x its size in all) while the window overshoots it by at most 25%.
     """
 
     def __init__(self, pieces: Iterable[str], filename: str, limit: int) -> None:
@@ -365,7 +374,7 @@ class _JsonStream:
             raise ImportFileError(self._filename, f"the item starting at line {line}, column {column} is still not "
                                                   f"complete after {_size(self._limit)}: a string or bracket is "
                                                   "not closed, or the task is too large", position)
-        self.grow(max(2 * pending, CHUNK_SIZE))
+        self.grow(pending + max(pending // 4, CHUNK_SIZE))
 
     def syntax_error(self, index: int, problem: str) -> ImportFileError:
         line, column = self.where(index)
