@@ -170,3 +170,21 @@ def test_import_job_api_is_scoped_to_the_organization(api, project, world):
     world.blobs.put(key, b'[{"text": "a"}]')
     job = ImportJobs(world).import_object(bucket="b", key=key, etag="e")
     assert api.call("GET", f"/api/projects/{project['id']}/imports/{job['id']}", token=stranger)[0] == 404
+
+
+def test_a_task_over_400_kb_is_stored_not_refused(api, project, world):
+    big = "x" * (450 * 1024)
+    status, answer = api.call("POST", f"/api/projects/{project['id']}/import",
+                              body=[{"text": big}, {"text": "small"}], query={"return_task_ids": "true"})
+    assert status == 201
+    first = answer["task_ids"][0]
+    # Then the item stays small (its data lives in the BlobStore) and every read gives the data back
+    assert world.items.get(*keys.task(first))["data"] == {}
+    assert api.call("GET", f"/api/tasks/{first}")[1]["data"]["text"] == big
+    listed = api.call("GET", "/api/tasks", query={"project": project["id"]})[1]["tasks"]
+    assert [len(t["data"]["text"]) for t in listed] == [len(big), 5]
+    exported = api.call("GET", f"/api/projects/{project['id']}/export", query={"download_all_tasks": "true"})[1]
+    assert exported[0]["data"]["text"] == big
+    status, patched = api.call("PATCH", f"/api/tasks/{first}", body={"data": {"text": "now small"}})
+    assert status == 200 and api.call("GET", f"/api/tasks/{first}")[1]["data"] == {"text": "now small"}
+    assert "data_ref" not in world.items.get(*keys.task(first))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from skylabel.context import Actor, Context
 from skylabel.projects.service import ProjectService
 from skylabel.tasks.index import TaskIndex
+from skylabel.tasks.payload import hydrate
 from skylabel.tasks.views import Bundle, annotation_view, load_bundle, prediction_view
 
 PAGE = 1000
@@ -72,6 +73,7 @@ class JsonExport:
             has_any = labelled or task.get("total_predictions", 0)
             bundle = load_bundle(self.store, task["id"]) if has_any else Bundle(task=task)
             if bundle is not None:
+                hydrate(self.ctx, [bundle.task])
                 yield bundle
 
     def chunks(self, actor: Actor, project_id: int, *, all_tasks: bool, only_ids: set[int] | None = None

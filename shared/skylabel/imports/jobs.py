@@ -200,7 +200,7 @@ class ImportJobs:
                           set={"updated_at": self._now()})
         commit = Update(*chunk_key, set={"committed": True}, condition=Condition.equals("committed", False))
         try:
-            write(self.store, built, extra=[commit, progress])
+            write(self.ctx, built, extra=[commit, progress])
         except ConditionFailed as exc:
             if exc.index == 0:
                 return  # committed by a concurrent run between our read and our write

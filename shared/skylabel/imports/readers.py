@@ -179,7 +179,7 @@ _LINE_END = re.compile(r"\r\n?|\n")
 
 
 def _lines(pieces: Iterable[str], filename: str, limit: int) -> Iterator[tuple[int, str]]:
-    """Yield `(line number, line with its ending)`; a line ends at `\n`, `\r\n` or a lone `\r`."""
+    """Yield `(line number, line with its ending)`; a line ends at `\\n`, `\\r\\n` or a lone `\\r`."""
     carry: list[str] = []  # the unfinished line, in pieces (joined once a line end arrives)
     carry_len = 0
     number = 0
@@ -314,13 +314,12 @@ class _JsonStream:
         return self._mark_line, index - self._mark_newline
 
     def _compact(self) -> None:
-        done = self.buf[:self.pos]
-        newlines = done.count("\n")
+        newlines = self.buf.count("\n", 0, self.pos)
         if newlines:
             self._line += newlines
-            self._col = len(done) - done.rindex("\n") - 1
+            self._col = self.pos - self.buf.rindex("\n", 0, self.pos) - 1
         else:
-            self._col += len(done)
+            self._col += self.pos
         self.buf = self.buf[self.pos:]
         self.pos = 0
         self._mark, self._mark_line, self._mark_newline = 0, self._line, -1

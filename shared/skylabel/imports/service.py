@@ -24,6 +24,7 @@ from skylabel.labeling_config import LabelConfig, parse_label_config
 from skylabel.ports import Condition, Update
 from skylabel.projects.service import ProjectService
 from skylabel.tasks.index import marker_updates, shard_counts
+from skylabel.tasks.payload import offload_large
 from skylabel.tasks.service import new_task_item, task_template
 from skylabel.tasks.state import project_deltas, summary_update, task_counters, usage_delta
 from skylabel.timeutil import iso
@@ -159,8 +160,10 @@ def count_from(first: int) -> Iterator[int]:
     return itertools.count(first)
 
 
-def write(store, built: Built, extra: list = ()) -> None:
+def write(ctx: Context, built: Built, extra: list = ()) -> None:
     """Labels, then tasks (a task is never visible before its labels), then the counters in one transaction."""
+    store = ctx.items
+    offload_large(ctx, built.tasks)
     if built.labels:
         store.batch_put(built.labels)
     store.batch_put(built.tasks)
@@ -208,7 +211,7 @@ class ImportService:
         entries = _normalize_all(raw_tasks, config, preannotated_from_fields or [])
         blocks = IdBlocks.allocate(self.store, project_id, entries)
         built = build(project, actor.user_id, entries, blocks, iso(self.ctx.clock()))
-        write(self.store, built)
+        write(self.ctx, built)
         task_ids = list(range(blocks.task, blocks.task + len(entries))) if return_task_ids else None
         return import_answer(tasks=len(entries), annotations=built.annotation_count,
                              predictions=built.prediction_count, started=started, task_ids=task_ids)
@@ -302,7 +305,7 @@ class FileImports:
             raise Invalid("load_tasks: No tasks added", {"non_field_errors": ["load_tasks: No tasks added"]})
         blocks = IdBlocks.allocate(self.store, project_id, entries)
         built = build(project, actor.user_id, entries, blocks, iso(self.ctx.clock()))
-        write(self.store, built)
+        write(self.ctx, built)
         upload_ids = [jobs.record_inline(project=project, user_id=actor.user_id, key=key, filename=name)
                       for name, key, _ in stored]
         return import_answer(

@@ -18,6 +18,7 @@ from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, ConditionFailed, Put, Update
 from skylabel.projects.service import ProjectService
 from skylabel.tasks.index import TaskIndex, marker_updates, shard_counts
+from skylabel.tasks.payload import hydrate, offload_large
 from skylabel.tasks.state import summary_update, usage_delta
 from skylabel.tasks.views import Bundle, listing_columns, listing_row, load_bundle, task_full, task_short
 from skylabel.timeutil import iso
@@ -89,6 +90,7 @@ class TaskService:
         inner_id = self.store.increment(*keys.project(project_id), "next_inner_id", 1)
         item = new_task_item(task_id=task_id, template=task_template(project, self._now()), data=data, meta=meta,
                              inner_id=inner_id)
+        offload_large(self.ctx, [item])
         try:
             counter = Update(*keys.project(project_id), add={"task_number": 1}, condition=Condition.exists())
             self.store.transact([Put(item, Condition.not_exists()), counter,
@@ -101,6 +103,7 @@ class TaskService:
         bundle = load_bundle(self.store, task_id)
         if bundle is None or bundle.task.get("organization") != actor.organization_id:
             raise not_found("Task")
+        hydrate(self.ctx, [bundle.task])
         return bundle
 
     def get(self, actor: Actor, task_id: int) -> dict:
@@ -126,10 +129,19 @@ class TaskService:
             updates["meta"] = changes["meta"]
         version = bundle.task.get("version", 0)
         updates.update(updated_at=self._now(), updated_by=actor.user_id, version=version + 1)
+        remove: list[str] = []
+        if "data" in updates:
+            sized = {"id": task_id, "project": bundle.task["project"], "data": updates["data"]}
+            if offload_large(self.ctx, [sized]):
+                updates.update(data={}, data_ref=sized["data_ref"])
+            elif bundle.task.get("data_ref"):
+                remove.append("data_ref")
         try:
-            task = self.store.update(*keys.task(task_id), set=updates, condition=Condition.equals("version", version))
+            task = self.store.update(*keys.task(task_id), set=updates, remove=remove,
+                                     condition=Condition.equals("version", version))
         except ConditionFailed:
             raise Conflict("The task changed while you edited it; nothing was saved. Reload and retry.") from None
+        hydrate(self.ctx, [task])
         out = task_full(Bundle(task=task, annotations=bundle.annotations, predictions=bundle.predictions),
                         emails=self._emails([bundle]), now=self.ctx.clock())
         return out
@@ -183,6 +195,9 @@ class TaskService:
         # Labels first, tasks last: a crash in between leaves tasks without labels, never orphaned labels.
         self.store.batch_delete(doomed)
         self.store.batch_delete([keys.task(b.task["id"]) for b in bundles])
+        for b in bundles:
+            if b.task.get("data_ref"):
+                self.ctx.blobs.delete(b.task["data_ref"])
         project_id = bundles[0].task["project"]
         if self.store.get(*keys.project(project_id)) is not None:
             counters = Update(*keys.project(project_id), add={k: v for k, v in deltas.items() if v},
@@ -211,6 +226,7 @@ class TaskService:
             bundles, total, totals = self._filtered(project_id, compiled, only_annotated, page, page_size)
         if page > 1 and not bundles:
             raise NotFound("Invalid page.")
+        hydrate(self.ctx, [b.task for b in bundles])
         emails = self._emails(bundles) if with_labels else {}
         now = self.ctx.clock()
         tasks = [task_full(b, emails=emails, now=now, with_labels=with_labels) for b in bundles]
@@ -228,7 +244,7 @@ class TaskService:
 
     def _filtered(self, project_id: int, compiled, only_annotated: bool, page: int,
                   page_size: int) -> tuple[list[Bundle], int, tuple[int, int]]:
-        items = TaskIndex(self.store).all(project_id)
+        items = hydrate(self.ctx, TaskIndex(self.store).all(project_id))
         if only_annotated:
             items = [t for t in items if t.get("total_annotations", 0) > 0]
         needs_partition = bool(set(compiled.needed_columns) & PARTITION_COLUMNS)
