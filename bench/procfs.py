@@ -4,7 +4,9 @@ The benchmark host is shared with other jobs, so wall-clock times alone can misl
 baseline (ls_baseline.md, "Caution about noise"), every phase also records the CPU seconds the server's process
 tree used, the CPU the harness itself used, and what everything else on the machine used in the same window.
 Server CPU is close to the uncontended wall time for a single-threaded server, so it is the fairer figure when
-the machine was busy. Peak RSS is sampled every 100 ms because VmHWM only covers the tree's leader.
+the machine was busy. Peak RSS is sampled every 100 ms (50 ms for imports) because VmHWM only covers the tree's
+leader; import phases also reset the leader's VmHWM at the start (`clear_refs`), so its VmHWM at the end is the
+leader's exact peak during the phase, spikes between two samples included. Both servers are one process today.
 """
 
 from __future__ import annotations
@@ -90,6 +92,16 @@ def hwm_mib(pid: int) -> float:
     return _status_kib(pid, "VmHWM") / 1024
 
 
+def reset_hwm(pid: int) -> bool:
+    """Reset VmHWM of a process we own to its current RSS (writing 5 to clear_refs, Linux 4.0+)."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def system_busy_seconds() -> float:
     """CPU seconds all cores spent not idle since boot (first line of /proc/stat)."""
     values = [int(v) for v in (_read("/proc/stat") or "cpu 0").splitlines()[0].split()[1:]]
@@ -106,11 +118,14 @@ class PhaseMeter:
     """Measures one phase: `with PhaseMeter(pid) as meter: ...`, then `meter.result`.
 
     other_cpu_s is everything on the machine except the server tree and this harness, i.e. contention.
+    With `peak=True` (imports) the leader's VmHWM is reset first, and `peak_mib` is the larger of the sampled tree
+    peak and the leader's VmHWM at the end; `rss_before_mib` is the tree's RSS when the phase began.
     """
 
-    def __init__(self, pid: int, interval: float = 0.1):
+    def __init__(self, pid: int, interval: float = 0.1, peak: bool = False):
         self.pid = pid
         self.interval = interval
+        self.peak = peak
         self.result: dict = {}
         self._stop = threading.Event()
         self._peak = 0.0
@@ -123,6 +138,8 @@ class PhaseMeter:
                 return
 
     def __enter__(self) -> PhaseMeter:
+        self._hwm_reset = reset_hwm(self.pid) if self.peak else False
+        self._rss0 = tree_rss_mib(self.pid)
         self._load = os.getloadavg()[0]
         self._server0 = tree_cpu_seconds(self.pid)
         self._system0 = system_busy_seconds()
@@ -144,5 +161,10 @@ class PhaseMeter:
             "client_cpu_s": round(own, 2),
             "other_cpu_s": round(max(0.0, system - server - own), 2),
             "peak_rss_mib": round(self._peak, 1),
+            "rss_before_mib": round(self._rss0, 1),
             "loadavg_1m_at_start": round(self._load, 2),
         }
+        if self.peak:
+            hwm = hwm_mib(self.pid) if self._hwm_reset else 0.0
+            self.result["leader_hwm_mib"] = round(hwm, 1) if self._hwm_reset else None
+            self.result["peak_mib"] = round(max(self._peak, hwm), 1)

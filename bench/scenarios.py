@@ -5,17 +5,26 @@ published baseline: the Text + Choices label config, ~200-char `grpNNN uidNNNNNN
 body serialised before the clock starts, and import timed until the task list reports every task ("listable"),
 because an asynchronous import that answers early must not look faster than it is. Latencies are client wall
 times including reading the whole body; p95 is the nearest-rank percentile.
+
+The other import paths use the same tasks: a CSV file (`text` column) uploaded as multipart `file`, tasks with one
+prediction each in the JSON body, and (Skylabel only) a JSON Lines file moved into the drop folder
+`<data dir>/drop/<project id>/`, timed from the moment the file is complete until the tasks are listable.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import os
 import queue
 import statistics
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 
 from api import Api, BenchError
 
@@ -78,27 +87,98 @@ def import_body(n: int) -> bytes:
     return json.dumps([{"text": task_text(i)} for i in range(n)]).encode()
 
 
-def import_tasks(api: Api, project_id: int, body: bytes, n: int, poll_timeout: float = 1800) -> dict:
-    """POST the n tasks in `body` as one request; time until GET /api/tasks reports total == n."""
+PREDICTION_RESULT = ANNOTATION["result"]
+
+
+def predictions_body(n: int) -> bytes:
+    """n tasks with one prediction each, shaped as in ls_baseline.md "Import with predictions"."""
+    tasks = [
+        {
+            "data": {"text": task_text(i)},
+            "predictions": [{"model_version": "bench-v1", "score": 0.7, "result": PREDICTION_RESULT}],
+        }
+        for i in range(n)
+    ]
+    return json.dumps(tasks).encode()
+
+
+def csv_body(n: int) -> bytes:
+    """The same n texts as a CSV file with a `text` header (Label Studio and Skylabel map columns to data keys)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["text"])
+    writer.writerows([task_text(i)] for i in range(n))
+    return out.getvalue().encode()
+
+
+def multipart_file(filename: str, content: bytes, content_type: str) -> tuple[bytes, str]:
+    """One multipart/form-data body with the file in field `file`, encoded before the clock starts."""
+    boundary = "skylabel-bench-" + os.urandom(8).hex()
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n"
+    ).encode()
+    return head + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def wait_job(api: Api, project_id: int, job_id: int, started: float, timeout: float) -> dict:
+    """Poll an import job until it is completed; a failed job stops the run with its error."""
+    while True:
+        job = api.get_json(f"/api/projects/{project_id}/imports/{job_id}")
+        if job.get("status") == "completed":
+            return job
+        if job.get("status") == "failed":
+            raise BenchError(f"import job {job_id} failed: {job.get('error')}", body=json.dumps(job)[:2000])
+        if time.perf_counter() - started > timeout:
+            raise BenchError(f"import job {job_id} not completed after {timeout:.0f} s: {job.get('status')}")
+        time.sleep(0.05)
+
+
+def wait_listable(
+    api: Api, project_id: int, n: int, started: float, timeout: float, interval: float = 0.05, check=None
+) -> int:
+    """Poll the task list until it reports total == n; returns the number of polls. `check` runs every ~1 s."""
+    total, polls = task_total(api, project_id), 1
+    while total < n:
+        if time.perf_counter() - started > timeout:
+            raise BenchError(f"import not listable after {timeout:.0f} s: total {total} of {n}")
+        time.sleep(interval)
+        total, polls = task_total(api, project_id), polls + 1
+        if check and polls % max(1, round(1 / interval)) == 0:
+            check()
+    if total != n:
+        raise BenchError(f"after importing {n} tasks the list reports total {total}")
+    return polls
+
+
+def import_tasks(
+    api: Api,
+    project_id: int,
+    body: bytes,
+    n: int,
+    content_type: str = "application/json",
+    poll_timeout: float = 1800,
+) -> dict:
+    """POST the n tasks in `body` as one request; time until GET /api/tasks reports total == n.
+
+    A JSON body or a multipart file upload. A server that answers with an import job id instead of the tasks
+    (Skylabel, for a file over its inline limit) is followed through `GET /api/projects/{id}/imports/{job}`.
+    """
     started = time.perf_counter()
     response = api.request(
         "POST",
         f"/api/projects/{project_id}/import",
         expect=(200, 201, 202),
         data=body,
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": content_type},
     )
     answered = time.perf_counter() - started
-    total, polls = task_total(api, project_id), 1
-    while total < n:
-        if time.perf_counter() - started > poll_timeout:
-            raise BenchError(f"import not listable after {poll_timeout:.0f} s: total {total} of {n}")
-        time.sleep(0.05)
-        total, polls = task_total(api, project_id), polls + 1
-    listable = time.perf_counter() - started
-    if total != n:
-        raise BenchError(f"after importing {n} tasks the list reports total {total}")
     reply = response.json()
+    job = None
+    if reply.get("import") and not reply.get("task_count"):
+        job = wait_job(api, project_id, int(reply["import"]), started, poll_timeout)
+    polls = wait_listable(api, project_id, n, started, poll_timeout)
+    listable = time.perf_counter() - started
     return {
         "n": n,
         "body_mb": round(len(body) / 1e6, 2),
@@ -107,7 +187,62 @@ def import_tasks(api: Api, project_id: int, body: bytes, n: int, poll_timeout: f
         "listable_s": round(listable, 3),
         "tasks_per_s": round(n / listable, 1),
         "polls": polls,
-        "reply": {k: reply.get(k) for k in ("task_count", "duration", "import") if k in reply},
+        "reply": {k: reply.get(k) for k in ("task_count", "prediction_count", "duration", "import") if k in reply},
+        "job": {k: job.get(k) for k in ("id", "status", "duration", "task_count")} if job else None,
+    }
+
+
+def write_jsonl(path: Path, n: int, batch: int = 10_000) -> int:
+    """Write n tasks as JSON Lines, a batch at a time (a 1M-line file is ~213 MB); returns its size in bytes."""
+    with path.open("w", encoding="utf-8") as fh:
+        for first in range(0, n, batch):
+            fh.write("".join(json.dumps({"text": task_text(i)}) + "\n" for i in range(first, min(n, first + batch))))
+    return path.stat().st_size
+
+
+def _epoch(stamp: str | None) -> float | None:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() if stamp else None
+
+
+def drop_import(api: Api, project_id: int, drop_root: Path, staging: Path, n: int, timeout: float = 1800) -> dict:
+    """Skylabel's drop folder: move a complete JSONL file of n tasks into drop/<project id>/, time until listable.
+
+    The file is written beside the data dir first (untimed) and renamed into the watched folder, so "fully written"
+    is one instant: the clock starts at the rename. The server polls the folder every second and takes a file once
+    its size and mtime held still between two polls, so 1–2 s of the figure is that polling, not importing;
+    `handoff_s` (rename → the job started, from the job's own timestamps) measures it.
+    """
+    folder = drop_root / str(project_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = staging / f"bench-drop-{project_id}.jsonl.part"
+    t0 = time.perf_counter()
+    size = write_jsonl(staged, n)
+    write_s = time.perf_counter() - t0
+
+    def check_failed() -> None:
+        for job in api.get_json(f"/api/projects/{project_id}/imports"):
+            if job.get("status") == "failed":
+                raise BenchError(f"drop import job {job['id']} failed: {job.get('error')}", body=json.dumps(job))
+
+    written_at = time.time()
+    started = time.perf_counter()
+    os.replace(staged, folder / "tasks.jsonl")
+    polls = wait_listable(api, project_id, n, started, timeout, interval=0.1, check=check_failed)
+    listable = time.perf_counter() - started
+    jobs = api.get_json(f"/api/projects/{project_id}/imports")
+    job = jobs[0] if jobs else {}
+    job_started = _epoch(job.get("started_at"))
+    return {
+        "n": n,
+        "file_mb": round(size / 1e6, 2),
+        "write_s": round(write_s, 3),
+        "listable_s": round(listable, 3),
+        "tasks_per_s": round(n / listable, 1),
+        "handoff_s": round(job_started - written_at, 3) if job_started else None,
+        "job_duration_s": job.get("duration"),
+        "job_tasks_per_s": round(n / job["duration"], 1) if job.get("duration") else None,
+        "polls": polls,
+        "job": {k: job.get(k) for k in ("id", "status", "origin", "task_count", "created_at", "started_at")},
     }
 
 

@@ -188,3 +188,12 @@ def test_a_task_over_400_kb_is_stored_not_refused(api, project, world):
     status, patched = api.call("PATCH", f"/api/tasks/{first}", body={"data": {"text": "now small"}})
     assert status == 200 and api.call("GET", f"/api/tasks/{first}")[1]["data"] == {"text": "now small"}
     assert "data_ref" not in world.items.get(*keys.task(first))
+
+
+def test_csv_with_preannotated_fields_makes_predictions(api, project):
+    csv = b"text,sentiment\r\ngreat,Positive\r\nbad,Negative\r\n"
+    status, answer = upload(api, project["id"], [("pre.csv", csv)], preannotated_from_fields="sentiment")
+    assert status == 201 and answer["prediction_count"] == 2
+    tasks = api.call("GET", "/api/tasks", query={"project": project["id"], "fields": "all"})[1]["tasks"]
+    assert tasks[0]["predictions"][0]["result"][0]["value"] == {"choices": ["Positive"]}
+    assert tasks[0]["predictions"][0]["model_version"] == "preannotated"

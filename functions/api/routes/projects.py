@@ -107,7 +107,8 @@ def delete_project(project_id: int):
              summary="Import tasks: a JSON body, multipart files (JSON, JSONL, CSV, TSV, TXT, media) or url=")
 def import_tasks(project_id: int):
     content_type = (deps.event().headers or {}).get("content-type", "")
-    options = {"return_task_ids": deps.q_bool("return_task_ids"), "commit_valid": deps.q_bool("commit_valid")}
+    options = {"return_task_ids": deps.q_bool("return_task_ids"), "commit_valid": deps.q_bool("commit_valid"),
+               "preannotated_from_fields": deps.q_list("preannotated_from_fields") or None}
     if content_type.startswith("multipart/"):
         files = multipart.files(content_type, multipart.raw_body(deps.event()))
         return created(FileImports(deps.ctx()).import_files(deps.actor(), project_id, files, **options))
@@ -115,10 +116,8 @@ def import_tasks(project_id: int):
         url = multipart.form(multipart.raw_body(deps.event())).get("url", "")
         return created(FileImports(deps.ctx()).import_url(deps.actor(), project_id, url, **options))
     answer = ImportService(deps.ctx()).import_json(
-        deps.actor(), project_id, deps.json_body(),
-        return_task_ids=options["return_task_ids"],
-        preannotated_from_fields=deps.q_list("preannotated_from_fields") or None,
-    )
+        deps.actor(), project_id, deps.json_body(), return_task_ids=options["return_task_ids"],
+        preannotated_from_fields=options["preannotated_from_fields"])
     return created(answer)
 
 

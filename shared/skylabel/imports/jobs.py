@@ -46,7 +46,8 @@ class ImportJobs:
     # --- creating ---------------------------------------------------------------------------------------------
 
     def create(self, *, project: dict, user_id: int, key: str, filename: str, bucket: str = "",
-               etag: str | None = None, commit_valid: bool = False, origin: str = "upload") -> dict:
+               etag: str | None = None, commit_valid: bool = False, origin: str = "upload",
+               preannotated: list[str] | None = None) -> dict:
         """A job for the stored object `key`; the same bucket/key/etag always maps to the same job."""
         digest = source_digest(bucket, key)
         existing = self.store.get(*keys.import_source(digest))
@@ -64,7 +65,7 @@ class ImportJobs:
             "id": job_id, "kind": "import", "project": project["id"], "organization": project["organization"],
             "created_by": user_id, "status": "created", "origin": origin,
             "source": {"bucket": bucket, "key": key, "filename": filename, "etag": etag},
-            "commit_valid": commit_valid, "total": None, "done": 0, "task_count": 0, "annotation_count": 0,
+            "commit_valid": commit_valid, "preannotated": preannotated or [], "total": None, "done": 0, "task_count": 0, "annotation_count": 0,
             "prediction_count": 0, "errors": [], "created_at": now, "updated_at": now, "started_at": None,
             "finished_at": None, "duration": None, "task_ranges": [],
         }
@@ -143,7 +144,7 @@ class ImportJobs:
         source = job["source"]
         for position, raw in read_tasks(self.ctx.blobs.open(source["key"]), source["filename"], data_key=data_key):
             try:
-                yield position, normalize(position, raw, config, []), None
+                yield position, normalize(position, raw, config, job.get("preannotated") or []), None
             except Invalid as exc:
                 yield position, None, exc.message
 

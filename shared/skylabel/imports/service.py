@@ -258,7 +258,8 @@ class FileImports:
         self.store = ctx.items
 
     def import_files(self, actor: Actor, project_id: int, files: list[tuple[str, bytes]], *,
-                     return_task_ids: bool = False, commit_valid: bool = False) -> dict:
+                     return_task_ids: bool = False, commit_valid: bool = False,
+                     preannotated_from_fields: list[str] | None = None) -> dict:
         from skylabel.imports.jobs import ImportJobs
         from skylabel.imports.readers import is_media, read_tasks
 
@@ -280,7 +281,7 @@ class FileImports:
             started_jobs = []
             for name, key, _ in stored:
                 job = jobs.create(project=project, user_id=actor.user_id, key=key, filename=name,
-                                  commit_valid=commit_valid)
+                                  commit_valid=commit_valid, preannotated=preannotated_from_fields or [])
                 self.ctx.jobs.start("import", str(job["id"]), {"job_id": job["id"]})
                 started_jobs.append(job["id"])
             answer = import_answer(tasks=0, annotations=0, predictions=0, started=started,
@@ -298,7 +299,7 @@ class FileImports:
                 entries.append(normalize(name, {data_key or "image": url}, config, []))
                 continue
             for position, raw in read_tasks([content], name, data_key=data_key):
-                entry = normalize(f"{name}, {position}", raw, config, [])
+                entry = normalize(f"{name}, {position}", raw, config, preannotated_from_fields or [])
                 columns.update(entry[0])
                 entries.append(entry)
         if not entries:
