@@ -65,7 +65,8 @@ class ImportJobs:
             "id": job_id, "kind": "import", "project": project["id"], "organization": project["organization"],
             "created_by": user_id, "status": "created", "origin": origin,
             "source": {"bucket": bucket, "key": key, "filename": filename, "etag": etag},
-            "commit_valid": commit_valid, "preannotated": preannotated or [], "total": None, "done": 0, "task_count": 0, "annotation_count": 0,
+            "commit_valid": commit_valid, "preannotated": preannotated or [],
+            "total": None, "done": 0, "task_count": 0, "annotation_count": 0,
             "prediction_count": 0, "errors": [], "created_at": now, "updated_at": now, "started_at": None,
             "finished_at": None, "duration": None, "task_ranges": [],
         }
