@@ -4,7 +4,13 @@ The targets run one after the other (never at the same time, they would compete 
 fresh data dir in a temp folder, with the exact requests of ls_baseline.md. Per target:
 
   first start → import N tasks as one body → list page 1 and a deep page → 2×A annotation writes (sequential,
-  then 8 clients) → 3 restarts on the now-populated data dir → idle RSS 10 s after the last restart.
+  then 8 clients) → 3 restarts on the now-populated data dir → idle RSS 10 s after the last restart → import N
+  tasks as a CSV file upload → import N/10 tasks with one prediction each → (Skylabel only, as Label Studio has no
+  drop folder) drop-folder JSONL files of N/10, N and, if the N file projects to ≤ 60 s, 10×N lines.
+
+Every import runs in a project of its own, right after an (untimed) restart so each starts from the same idle
+process, and records the server's peak RSS during the import (sampled every 50 ms, plus the leader's VmHWM reset
+at the start). `--quick` divides every size by 10.
 
 A failure stops that target only (its later phases depend on the earlier ones); the error is reported with the
 server's status and body, the server is stopped, and the other target still runs. Results go to
@@ -37,9 +43,11 @@ from servers import CREDENTIALS_FILE, REPO, TARGETS, Credentials, Server, Target
 RESULTS = REPO / "bench" / "results"
 START_TIMEOUT_S = {"skylabel": 60, "ls": 300}  # LS needs ~46 s quiet, up to 75 s contended, on an empty dir
 SCALES = {
-    "full": {"n": 100_000, "annotations": 1000, "deep_page": 900},
-    "quick": {"n": 10_000, "annotations": 100, "deep_page": 90},
+    "full": {"n": 100_000, "annotations": 1000, "deep_page": 900, "predictions": 10_000},
+    "quick": {"n": 10_000, "annotations": 100, "deep_page": 90, "predictions": 1_000},
 }
+DROP_FACTORS = (0.1, 1, 10)  # drop-folder sizes as multiples of N: the memory-flatness series
+DROP_BUDGET_S = 60  # the 10×N drop runs only if 10× the N drop's time fits in this
 LIST_REPEATS = 20
 RESTARTS = 3
 IDLE_WAIT_S = 10
@@ -85,6 +93,7 @@ class TargetRun:
         self.timeout = START_TIMEOUT_S[target.name]
         self.api: Api | None = None
         self.project_id = 0
+        self.project_ids: list[int] = []
         self.task_ids: list[int] = []
         self.ready_at = 0.0
 
@@ -104,6 +113,9 @@ class TargetRun:
             self.annotate_concurrent,
             self.restarts,
             self.idle_rss,
+            self.import_csv,
+            self.import_predictions,
+            self.drop_imports,
             self.cleanup,
         ]
         phase = "init"
@@ -137,18 +149,81 @@ class TargetRun:
         self.api = self.new_api()
         self.result["version"] = self.api.get_json("/api/version")
         scenarios.check_auth(self.api)
-        title = f"bench {time.strftime('%Y-%m-%d %H:%M:%S')}"
-        self.project_id = scenarios.create_project(self.api, title)
+        self.project_id = self.new_project("")
         self.result["project_id"] = self.project_id
+
+    def new_project(self, what: str) -> int:
+        title = f"bench {time.strftime('%Y-%m-%d %H:%M:%S')}{' ' + what if what else ''}"
+        project_id = scenarios.create_project(self.api, title)
+        self.project_ids.append(project_id)
+        return project_id
+
+    def fresh_server(self) -> float:
+        """Untimed restart before an import, so each import starts from the same idle process."""
+        self.api.close()
+        self.server.stop()
+        seconds = self.server.start(self.timeout)
+        self.api = self.new_api()
+        return round(seconds, 3)
+
+    def _import(self, key: str, what: str, project_id: int, body: bytes, n: int, content_type: str) -> None:
+        self.say(f"importing {n:,} tasks {what}")
+        with PhaseMeter(self.server.pid, interval=0.05, peak=True) as meter:
+            figures = scenarios.import_tasks(self.api, project_id, body, n, content_type)
+        self.result[key] = figures | {"project_id": project_id, "cpu": meter.result}
+        self.say(
+            f"  {figures['tasks_per_s']:,.0f} tasks/s, listable after {figures['listable_s']:.2f} s, peak RSS "
+            f"{meter.result['peak_mib']:,.0f} MiB (from {meter.result['rss_before_mib']:,.0f})"
+        )
 
     def import_tasks(self) -> None:
         n = self.params["n"]
-        self.say(f"importing {n:,} tasks as one body")
-        body = scenarios.import_body(n)
-        with PhaseMeter(self.server.pid) as meter:
-            figures = scenarios.import_tasks(self.api, self.project_id, body, n)
-        self.result["import"] = figures | {"cpu": meter.result}
-        self.say(f"  {figures['tasks_per_s']:,.0f} tasks/s, listable after {figures['listable_s']:.2f} s")
+        self._import("import", "as one body", self.project_id, scenarios.import_body(n), n, "application/json")
+
+    def import_csv(self) -> None:
+        n = self.params["n"]
+        restart_s = self.fresh_server()
+        project_id = self.new_project("csv")
+        body, content_type = scenarios.multipart_file("tasks.csv", scenarios.csv_body(n), "text/csv")
+        self._import("import_csv", "as a CSV file upload", project_id, body, n, content_type)
+        self.result["import_csv"]["restart_before_s"] = restart_s
+
+    def import_predictions(self) -> None:
+        n = self.params["predictions"]
+        restart_s = self.fresh_server()
+        project_id = self.new_project("predictions")
+        body = scenarios.predictions_body(n)
+        self._import("import_predictions", "with one prediction each", project_id, body, n, "application/json")
+        self.result["import_predictions"]["restart_before_s"] = restart_s
+
+    def drop_imports(self) -> None:
+        """Skylabel only: drop-folder JSONL files of growing size, each after a restart, for time and memory."""
+        if self.target.name != "skylabel":
+            return
+        sizes = [round(self.params["n"] * f) for f in DROP_FACTORS]
+        section: dict = {"sizes": sizes, "budget_s": DROP_BUDGET_S, "runs": [], "skipped": None}
+        self.result["drop"] = section
+        for n in sizes:
+            if n > self.params["n"] and section["runs"]:
+                projected = section["runs"][-1]["listable_s"] * n / section["runs"][-1]["n"]
+                if projected > DROP_BUDGET_S:
+                    section["skipped"] = {"n": n, "projected_s": round(projected, 1)}
+                    self.say(f"skipping the {n:,}-line drop: projected {projected:.0f} s > {DROP_BUDGET_S} s")
+                    continue
+            restart_s = self.fresh_server()
+            project_id = self.new_project(f"drop {n}")
+            self.say(f"dropping a {n:,}-line JSONL file into drop/{project_id}/")
+            staged = scenarios.stage_jsonl(self.data_dir, project_id, n)
+            with PhaseMeter(self.server.pid, interval=0.05, peak=True) as meter:
+                figures = scenarios.drop_import(self.api, project_id, self.data_dir / "drop", staged["path"], n)
+            figures |= {"file_mb": staged["file_mb"], "write_s": staged["write_s"]}
+            section["runs"].append(figures | {"project_id": project_id, "restart_before_s": restart_s,
+                                              "cpu": meter.result})
+            self.say(
+                f"  {figures['tasks_per_s']:,.0f} tasks/s, listable {figures['listable_s']:.2f} s after the file "
+                f"landed (handoff {figures['handoff_s']} s, job {figures['job_duration_s']} s), peak RSS "
+                f"{meter.result['peak_mib']:,.0f} MiB (from {meter.result['rss_before_mib']:,.0f})"
+            )
 
     def list_pages(self) -> None:
         for key, page in (("list_page_1", 1), ("list_page_deep", self.params["deep_page"])):
@@ -202,10 +277,11 @@ class TargetRun:
         self.say(f"idle RSS {self.result['idle_rss']['rss_mib']:.0f} MiB")
 
     def cleanup(self) -> None:
-        """A reused data dir would grow by N tasks per run, skewing the next one; drop the bench project."""
+        """A reused data dir would grow by N tasks per run, skewing the next one; drop the bench projects."""
         if self.reused:
-            self.say("deleting the bench project from the reused data dir (untimed)")
-            self.api.request("DELETE", f"/api/projects/{self.project_id}", expect=(204,))
+            self.say("deleting the bench projects from the reused data dir (untimed)")
+            for project_id in self.project_ids:
+                self.api.request("DELETE", f"/api/projects/{project_id}", expect=(204,))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -204,29 +204,36 @@ def _epoch(stamp: str | None) -> float | None:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() if stamp else None
 
 
-def drop_import(api: Api, project_id: int, drop_root: Path, staging: Path, n: int, timeout: float = 1800) -> dict:
+def stage_jsonl(staging: Path, project_id: int, n: int) -> dict:
+    """Write the drop file beside the data dir, untimed; `drop_import` then moves it into the watched folder."""
+    path = staging / f"bench-drop-{project_id}.jsonl.part"
+    started = time.perf_counter()
+    size = write_jsonl(path, n)
+    return {"path": path, "file_mb": round(size / 1e6, 2), "write_s": round(time.perf_counter() - started, 3)}
+
+
+def drop_import(api: Api, project_id: int, drop_root: Path, staged: Path, n: int, timeout: float = 900) -> dict:
     """Skylabel's drop folder: move a complete JSONL file of n tasks into drop/<project id>/, time until listable.
 
-    The file is written beside the data dir first (untimed) and renamed into the watched folder, so "fully written"
-    is one instant: the clock starts at the rename. The server polls the folder every second and takes a file once
-    its size and mtime held still between two polls, so 1–2 s of the figure is that polling, not importing;
-    `handoff_s` (rename → the job started, from the job's own timestamps) measures it.
+    The file was written beside the data dir first (`stage_jsonl`, untimed) and is renamed into the watched folder,
+    so "fully written" is one instant: the clock starts at the rename. The server polls the folder every second and
+    takes a file once its size and mtime held still between two polls, so 1–2 s of the figure is that polling, not
+    importing; `handoff_s` (rename → the job started, from the job's own timestamps) measures it.
     """
     folder = drop_root / str(project_id)
     folder.mkdir(parents=True, exist_ok=True)
-    staged = staging / f"bench-drop-{project_id}.jsonl.part"
-    t0 = time.perf_counter()
-    size = write_jsonl(staged, n)
-    write_s = time.perf_counter() - t0
 
     def check_failed() -> None:
-        for job in api.get_json(f"/api/projects/{project_id}/imports"):
+        jobs = api.get_json(f"/api/projects/{project_id}/imports")
+        for job in jobs:
             if job.get("status") == "failed":
                 raise BenchError(f"drop import job {job['id']} failed: {job.get('error')}", body=json.dumps(job))
+        if not jobs and time.perf_counter() - started > 15:
+            raise BenchError(f"no import job for drop/{project_id}/tasks.jsonl 15 s after it landed (see the log)")
 
     written_at = time.time()
     started = time.perf_counter()
-    os.replace(staged, folder / "tasks.jsonl")
+    os.replace(staged, folder / "tasks.jsonl")  # same filesystem: atomic
     polls = wait_listable(api, project_id, n, started, timeout, interval=0.1, check=check_failed)
     listable = time.perf_counter() - started
     jobs = api.get_json(f"/api/projects/{project_id}/imports")
@@ -234,8 +241,6 @@ def drop_import(api: Api, project_id: int, drop_root: Path, staging: Path, n: in
     job_started = _epoch(job.get("started_at"))
     return {
         "n": n,
-        "file_mb": round(size / 1e6, 2),
-        "write_s": round(write_s, 3),
         "listable_s": round(listable, 3),
         "tasks_per_s": round(n / listable, 1),
         "handoff_s": round(job_started - written_at, 3) if job_started else None,

@@ -203,6 +203,9 @@ class ItemStore(Protocol):
 class BlobStore(Protocol):
     def put(self, key: str, data: bytes, content_type: str | None = None) -> None: ...
 
+    def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str | None = None) -> int:
+        """Write an object from chunks without holding it whole (S3: multipart upload); returns its size."""
+
     def get(self, key: str) -> bytes:
         """Raises BlobNotFound."""
 

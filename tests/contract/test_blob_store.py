@@ -311,3 +311,23 @@ def test_local_url_shape(tmp_path: Path) -> None:
     store = LocalBlobStore(tmp_path, BASE_URL + "/", SECRET, clock=FakeClock(100))
     url = store.presign_get("a b/c.txt", expires_in=50)
     assert url.startswith(f"{BASE_URL}/local-blob/a%20b/c.txt?method=GET&expires=150&sig=")
+
+
+def test_put_stream_writes_big_objects_in_parts(blobs: Blobs) -> None:
+    # Given 20 MiB arriving in 1 MiB chunks (more than two S3 multipart parts)
+    chunk = bytes(range(256)) * 4096
+    size = blobs.store.put_stream("exports/1/big.bin", (chunk for _ in range(20)), content_type="text/plain")
+    # Then the object is whole and in order
+    assert size == 20 * len(chunk)
+    assert b"".join(blobs.store.open("exports/1/big.bin")) == chunk * 20
+    # And a small stream is one object too; a failing stream leaves no object behind
+    assert blobs.store.put_stream("exports/1/small.bin", [b"a", b"b"]) == 2
+    assert blobs.store.get("exports/1/small.bin") == b"ab"
+
+    def failing():
+        yield chunk * 9
+        raise RuntimeError("source died")
+
+    with pytest.raises(RuntimeError):
+        blobs.store.put_stream("exports/1/broken.bin", failing())
+    assert not blobs.store.exists("exports/1/broken.bin")

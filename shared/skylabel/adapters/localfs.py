@@ -18,7 +18,7 @@ import hmac
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -87,6 +87,22 @@ class LocalBlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def put_stream(self, key: str, chunks: Iterable[bytes], content_type: str | None = None) -> int:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self._root / TMP_DIR)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+                    size += len(chunk)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return size
 
     def adopt(self, key: str, source: Path) -> None:
         """Move a local file in as the object `key` (no copy): how the local drop folder hands files over."""
