@@ -87,6 +87,22 @@ def tree_rss_mib(root: int) -> float:
     return sum(_status_kib(pid, "VmRSS") for pid in process_tree(root)) / 1024
 
 
+def tree_memory_mib(root: int) -> tuple[float, float]:
+    """(VmRSS, RssAnon) summed over the process tree, in MiB, from one read of each /proc/<pid>/status.
+
+    RssAnon is the private heap; VmRSS also counts file pages mapped in, e.g. an SQLite database read through
+    mmap, which the kernel can drop again under pressure.
+    """
+    rss = anon = 0
+    for pid in process_tree(root):
+        for line in (_read(f"/proc/{pid}/status") or "").splitlines():
+            if line.startswith("VmRSS:"):
+                rss += int(line.split()[1])
+            elif line.startswith("RssAnon:"):
+                anon += int(line.split()[1])
+    return rss / 1024, anon / 1024
+
+
 def hwm_mib(pid: int) -> float:
     """VmHWM (peak RSS) of one process, in MiB."""
     return _status_kib(pid, "VmHWM") / 1024
@@ -119,7 +135,8 @@ class PhaseMeter:
 
     other_cpu_s is everything on the machine except the server tree and this harness, i.e. contention.
     With `peak=True` (imports) the leader's VmHWM is reset first, and `peak_mib` is the larger of the sampled tree
-    peak and the leader's VmHWM at the end; `rss_before_mib` is the tree's RSS when the phase began.
+    peak and the leader's VmHWM at the end; `rss_before_mib` is the tree's RSS when the phase began. `peak_anon_mib`
+    is the sampled peak of RssAnon alone (the heap, without mapped file pages).
     """
 
     def __init__(self, pid: int, interval: float = 0.1, peak: bool = False):
@@ -129,17 +146,19 @@ class PhaseMeter:
         self.result: dict = {}
         self._stop = threading.Event()
         self._peak = 0.0
+        self._peak_anon = 0.0
         self._sampler = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while True:
-            self._peak = max(self._peak, tree_rss_mib(self.pid))
+            rss, anon = tree_memory_mib(self.pid)
+            self._peak, self._peak_anon = max(self._peak, rss), max(self._peak_anon, anon)
             if self._stop.wait(self.interval):
                 return
 
     def __enter__(self) -> PhaseMeter:
         self._hwm_reset = reset_hwm(self.pid) if self.peak else False
-        self._rss0 = tree_rss_mib(self.pid)
+        self._rss0, self._anon0 = tree_memory_mib(self.pid)
         self._load = os.getloadavg()[0]
         self._server0 = tree_cpu_seconds(self.pid)
         self._system0 = system_busy_seconds()
@@ -161,7 +180,9 @@ class PhaseMeter:
             "client_cpu_s": round(own, 2),
             "other_cpu_s": round(max(0.0, system - server - own), 2),
             "peak_rss_mib": round(self._peak, 1),
+            "peak_anon_mib": round(self._peak_anon, 1),
             "rss_before_mib": round(self._rss0, 1),
+            "anon_before_mib": round(self._anon0, 1),
             "loadavg_1m_at_start": round(self._load, 2),
         }
         if self.peak:

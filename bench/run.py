@@ -37,7 +37,7 @@ from pathlib import Path
 import scenarios
 from api import Api, BenchError
 from procfs import PhaseMeter, hwm_mib, own_cpu_seconds, system_busy_seconds, tree_cpu_seconds, tree_rss_mib
-from report import build_rows, cpu_table, markdown_table
+from report import build_rows, cpu_table, markdown_table, notes
 from servers import CREDENTIALS_FILE, REPO, TARGETS, Credentials, Server, Target, ensure_ls_venv
 
 RESULTS = REPO / "bench" / "results"
@@ -217,8 +217,9 @@ class TargetRun:
             with PhaseMeter(self.server.pid, interval=0.05, peak=True) as meter:
                 figures = scenarios.drop_import(self.api, project_id, self.data_dir / "drop", staged["path"], n)
             figures |= {"file_mb": staged["file_mb"], "write_s": staged["write_s"]}
-            section["runs"].append(figures | {"project_id": project_id, "restart_before_s": restart_s,
-                                              "cpu": meter.result})
+            section["runs"].append(
+                figures | {"project_id": project_id, "restart_before_s": restart_s, "cpu": meter.result}
+            )
             self.say(
                 f"  {figures['tasks_per_s']:,.0f} tasks/s, listable {figures['listable_s']:.2f} s after the file "
                 f"landed (handoff {figures['handoff_s']} s, job {figures['job_duration_s']} s), peak RSS "
@@ -287,7 +288,9 @@ class TargetRun:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", choices=("skylabel", "ls", "both"), default="both")
-    parser.add_argument("--quick", action="store_true", help="10x smaller N (10k tasks, 100+100 annotations)")
+    parser.add_argument(
+        "--quick", action="store_true", help="10x smaller sizes (10k tasks, 100+100 annotations, 1k predictions)"
+    )
     parser.add_argument(
         "--reuse-ls-data",
         metavar="DIR",
@@ -348,7 +351,14 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_at_start": os.getloadavg(),
         },
         "params": params
-        | {"list_repeats": LIST_REPEATS, "restarts": RESTARTS, "idle_wait_s": IDLE_WAIT_S, "writers": WRITERS},
+        | {
+            "list_repeats": LIST_REPEATS,
+            "restarts": RESTARTS,
+            "idle_wait_s": IDLE_WAIT_S,
+            "writers": WRITERS,
+            "drop_factors": DROP_FACTORS,
+            "drop_budget_s": DROP_BUDGET_S,
+        },
         "results": {},
     }
     try:
@@ -359,10 +369,12 @@ def main(argv: list[str] | None = None) -> int:
         doc["meta"]["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         doc["meta"]["loadavg_at_end"] = os.getloadavg()
         doc["rows"] = build_rows(doc["results"], params)
+        doc["notes"] = notes(doc["results"])
         write(out, doc)
         scale = "quick" if args.quick else "full"
         print(f"\n## Skylabel vs Label Studio 1.23.2 ({scale} run, N={params['n']:,})\n")
         print(markdown_table(doc["rows"]))
+        print("\n" + "\n".join(doc["notes"]))
         print("\nServer CPU per phase (the machine is shared; 'other' is everything else running meanwhile):\n")
         print(cpu_table(doc["results"]))
         for res in doc["results"].values():

@@ -16,14 +16,25 @@ from skylabel import __version__
 from skylabel.errors import DomainError
 from skylabel.users.service import UserService
 from skylabel_api import deps, errors
-from skylabel_api.routes import annotations, dm, predictions, projects, system, tasks, templates, users
+from skylabel_api.routes import (
+    annotations,
+    dm,
+    exports,
+    predictions,
+    projects,
+    storages,
+    system,
+    tasks,
+    templates,
+    users,
+)
 
 # Reachable without credentials; everything else needs a token.
 PUBLIC_PATHS = {"/api/version", "/health", "/api/token/refresh", "/user/signup", "/api/docs", "/version",
                 "/api/projects/validate"}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for module in (system, users, projects, tasks, annotations, predictions, dm, templates):
+for module in (system, users, projects, tasks, annotations, predictions, dm, templates, exports, storages):
     app.include_router(module.router)
 app.enable_swagger(path="/api/docs", title="Skylabel API", version=__version__,
                    description="Label Studio-compatible REST API of Skylabel.")

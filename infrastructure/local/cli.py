@@ -87,6 +87,23 @@ def user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def convert(args: argparse.Namespace) -> int:
+    from skylabel.errors import DomainError
+    from skylabel.exports.convert import convert_file
+
+    try:
+        written = convert_file(Path(args.input), Path(args.config).read_text(), args.format, Path(args.output))
+    except DomainError as exc:
+        print(f"skylabel: {exc.message}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"skylabel: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("SKYLABEL_LOG_LEVEL", "WARNING"))
     parser = argparse.ArgumentParser(prog="skylabel", description="Serverless Label Studio-compatible labeling.")
@@ -103,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--token", help="use this legacy API token instead of a random one")
     create.add_argument("--data-dir")
     create.set_defaults(func=user_create)
+    conv = commands.add_parser("convert", help="convert a Label Studio JSON export into another format")
+    conv.add_argument("-i", "--input", required=True, help="the JSON export file")
+    conv.add_argument("-c", "--config", required=True, help="the labeling config (XML file)")
+    conv.add_argument("-f", "--format", required=True, help="JSON, JSON_MIN, CSV, TSV, CONLL2003, COCO, VOC, YOLO, ...")
+    conv.add_argument("-o", "--output", required=True, help="the folder to write into")
+    conv.set_defaults(func=convert)
     args = parser.parse_args(argv)
     return args.func(args)
 

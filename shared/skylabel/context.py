@@ -7,6 +7,7 @@ never build adapters or read the environment themselves, so tests can hand them 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,14 @@ from skylabel.timeutil import Clock
 
 if TYPE_CHECKING:
     from skylabel.ports import BlobStore, ItemStore, JobRunner
+    from skylabel.storages.source import ObjectSource, S3Location
+
+
+def s3_object_source(location: S3Location) -> ObjectSource:
+    """The default way to reach a user's bucket (cloud storages): the S3 adapter, imported on first use."""
+    from skylabel.adapters.s3_storage import S3ObjectSource
+
+    return S3ObjectSource.connect(location)
 
 
 @dataclass
@@ -26,6 +35,8 @@ class Context:
     clock: Clock = time.time
     # Per-process memo for values that never change while the process lives (e.g. the signing secret).
     memo: dict = field(default_factory=dict)
+    # Builds a client for a user's bucket from a storage's settings; tests hand in a moto-bound one.
+    object_sources: Callable[[S3Location], ObjectSource] = s3_object_source
 
 
 @dataclass(frozen=True)

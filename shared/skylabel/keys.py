@@ -120,3 +120,31 @@ def job_chunk(job_id: int, index: int) -> tuple[str, str]:
 def import_source(digest: str) -> tuple[str, str]:
     """Which job imports an object (by bucket/key digest), so a redelivered event finds the same job."""
     return f"IMPORTSRC#{digest}", "SRC"
+
+
+def export(export_id: int) -> tuple[str, str]:
+    return f"EXPORT#{export_id}", "EXPORT"
+
+
+def project_exports(project_id: int) -> str:
+    return f"PROJECT#{project_id}#EXPORTS"
+
+
+def storage(kind: str, storage_id: int) -> tuple[str, str]:
+    """A cloud storage connection; `kind` is "import" or "export" (own id sequences, as in Label Studio)."""
+    return f"STORAGE#{kind}#{storage_id}", "STORAGE"
+
+
+def project_storages(project_id: int, kind: str) -> str:
+    """gsi1 partition: a project's storages of one kind, in id order (sort key = padded id)."""
+    return f"PROJECT#{project_id}#STORAGES#{kind}"
+
+
+def storage_links(storage_id: int) -> str:
+    """The partition of an import storage's links: one item per object it turned into tasks."""
+    return f"STORAGE#import#{storage_id}#LINKS"
+
+
+def storage_link(storage_id: int, digest: str) -> tuple[str, str]:
+    """Which tasks an object became (by key digest: S3 keys may exceed a sort key's size), so re-syncs skip it."""
+    return storage_links(storage_id), f"KEY#{digest}"

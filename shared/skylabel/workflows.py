@@ -8,6 +8,7 @@ from skylabel.ports import Workflow
 
 
 def workflows(ctx: Context) -> dict[str, Workflow]:
+    from skylabel.exports.service import ExportService
     from skylabel.imports.jobs import ImportJobs
 
     def run_import(_payload: dict, part: dict) -> dict:
@@ -23,5 +24,14 @@ def workflows(ctx: Context) -> dict[str, Workflow]:
             finish=lambda _payload, _results: None,
             on_error=lambda payload, message: ImportJobs(ctx).mark_failed(int(payload["job_id"]), message),
             max_concurrency=1,
+        ),
+        # One part per task-index shard, written in parallel; finish assembles them into the file.
+        "export": Workflow(
+            name="export",
+            plan=lambda p: ExportService(ctx).plan(int(p["export_id"]), p["format"]),
+            run_part=lambda p, part: ExportService(ctx).run_part(int(p["export_id"]), p["format"], part),
+            finish=lambda p, results: ExportService(ctx).finish(int(p["export_id"]), p["format"], results),
+            on_error=lambda p, message: ExportService(ctx).fail(int(p["export_id"]), p["format"], message),
+            max_concurrency=4,
         ),
     }

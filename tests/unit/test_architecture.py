@@ -11,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-AWS_ADAPTERS = {"dynamodb.py", "s3.py", "stepfunctions.py"}
+AWS_ADAPTERS = {"dynamodb.py", "s3.py", "s3_storage.py", "stepfunctions.py"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import BaseModel
 
 from skylabel.errors import Invalid
-from skylabel.exports.json_export import JsonExport
 from skylabel.imports.jobs import ImportJobs, job_view
 from skylabel.imports.service import FileImports, ImportService
 from skylabel.labeling_config import parse_label_config
@@ -174,30 +171,3 @@ def project_tasks(project_id: int):
 def delete_project_tasks(project_id: int):
     TaskService(deps.ctx()).delete_all(deps.actor(), project_id)
     return no_content()
-
-
-EXPORT_FORMATS = [
-    {"name": "JSON", "title": "JSON", "description": "List of items in raw JSON format stored in one JSON file.",
-     "link": "https://labelstud.io/guide/export.html#JSON"},
-]
-
-
-@router.get("/api/projects/<project_id>/export/formats", tags=["export"], summary="Export formats")
-def export_formats(project_id: int):
-    _projects().get_item(deps.actor(), project_id)
-    return ok(EXPORT_FORMATS)
-
-
-@router.get("/api/projects/<project_id>/export", tags=["export"], summary="Export the project (synchronous)")
-def export(project_id: int):
-    export_type = (deps.q_str("exportType") or deps.q_str("export_type") or "JSON").upper()
-    if export_type != "JSON":
-        raise Invalid(f"Export type {export_type} is not available yet; use JSON.",
-                      {"export_type": ["Supported: JSON."]})
-    ids = {int(i) for i in deps.q_list("ids") if i.isdigit()} or None
-    body = "".join(JsonExport(deps.ctx()).chunks(deps.actor(), project_id,
-                                                 all_tasks=deps.q_bool("download_all_tasks"), only_ids=ids))
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H-%M")
-    filename = f"project-{project_id}-at-{stamp}-{abs(hash(body)) % 16**8:08x}.json"
-    return Response(status_code=200, content_type="application/json", body=body,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

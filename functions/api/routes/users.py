@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from skylabel.errors import Forbidden, Invalid
+from skylabel.errors import Forbidden, Invalid, not_found
 from skylabel.users.service import UserService
 from skylabel_api import deps
 from skylabel_api.responses import created, ok
@@ -33,7 +33,7 @@ def signup():
     user, token = _users().signup(str(body.get("email") or ""), str(body.get("password") or ""),
                                   first_name=str(body.get("first_name") or ""),
                                   last_name=str(body.get("last_name") or ""))
-    return created({**UserService._public({**user}), "token": token})
+    return created({**UserService.public_view(user), "token": token})
 
 
 @router.get("/api/current-user/whoami", tags=["users"], summary="The calling user")
@@ -79,7 +79,5 @@ def list_users():
 def get_user(user_id: int):
     members = {m["id"]: m for m in _users().members(deps.actor())}
     if user_id not in members:
-        from skylabel.errors import not_found
-
         raise not_found("User")
     return ok(members[user_id])

@@ -8,6 +8,7 @@ from skylabel.context import Actor, Context
 from skylabel.errors import Invalid, not_found
 from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, Delete, Put
+from skylabel.storages.exporting import push_annotation
 from skylabel.tasks.state import LabelChange, commit_labels
 from skylabel.tasks.views import Bundle, annotation_view, load_bundle, prediction_view
 from skylabel.timeutil import iso
@@ -89,6 +90,7 @@ class AnnotationService:
             )
 
         item, _ = commit_labels(self.ctx, task_id, actor.organization_id, change)
+        push_annotation(self.ctx, item)  # type: ignore[arg-type]
         return item  # type: ignore[return-value]
 
     def _locate(self, actor: Actor, pointer_key: tuple[str, str], entity: str) -> tuple[int, dict]:
@@ -133,6 +135,7 @@ class AnnotationService:
             return LabelChange(operations=[op], annotations=others, result=new, updated_by=actor.user_id)
 
         item, _ = commit_labels(self.ctx, task_id, actor.organization_id, change)
+        push_annotation(self.ctx, item)  # type: ignore[arg-type]
         return item  # type: ignore[return-value]
 
     def delete(self, actor: Actor, annotation_id: int) -> None:

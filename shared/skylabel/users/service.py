@@ -108,7 +108,7 @@ class UserService:
         user = self.store.get(*keys.user(found["user_id"])) if found else None
         if user is None or not crypto.verify_password(password or "", user.get("password", "")):
             raise Unauthorized("Email or password is wrong.")
-        return self._public(user)
+        return self.public_view(user)
 
     # --- authentication -----------------------------------------------------------------------------------
 
@@ -207,7 +207,7 @@ class UserService:
         return user
 
     def get(self, user_id: int) -> dict:
-        return self._public(self._user(user_id))
+        return self.public_view(self._user(user_id))
 
     def whoami(self, actor: Actor) -> dict:
         user = self.get(actor.user_id)
@@ -222,10 +222,10 @@ class UserService:
 
     def members(self, actor: Actor) -> list[dict]:
         page = self.store.query(keys.org_users(actor.organization_id), index="gsi1")
-        return [self._public(item) for item in page.items]
+        return [self.public_view(item) for item in page.items]
 
     @staticmethod
-    def _public(user: dict) -> dict:
+    def public_view(user: dict) -> dict:
         first, last = user.get("first_name", ""), user.get("last_name", "")
         initials = ((first[:1] + last[:1]) or user["email"][:2]).lower()
         return {
