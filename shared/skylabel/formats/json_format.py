@@ -9,9 +9,8 @@ so the bytes are those of Label Studio's own serialization. Label Studio 1.23 ha
 - the legacy synchronous `GET api/projects/{id}/export` writes `ujson.dumps(tasks, ensure_ascii=False)`:
   compact separators and `/` escaped as `\\/` (`data_export/models.py`, `generate_export_file`).
 
-Both parse to the same value. This format writes the snapshot form — the same bytes as Skylabel's
-synchronous endpoint (`skylabel.exports.json_export.JsonExport.chunks`), so the job and the small-project
-path agree. Cancelled annotations are kept here (JSON is not filtered by the converter).
+Both parse to the same value. This format writes the snapshot form; Skylabel's synchronous endpoint runs
+the same export job steps inline, so the job and the small-project path agree byte for byte. Cancelled annotations are kept here (JSON is not filtered by the converter).
 """
 
 from __future__ import annotations
