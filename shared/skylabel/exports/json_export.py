@@ -10,6 +10,7 @@ import uuid
 
 from skylabel.tasks.views import Bundle, annotation_view, prediction_view
 
+
 def _annotation(item: dict) -> dict:
     view = annotation_view(item)
     view.pop("created_username", None)

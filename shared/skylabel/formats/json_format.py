@@ -10,7 +10,8 @@ so the bytes are those of Label Studio's own serialization. Label Studio 1.23 ha
   compact separators and `/` escaped as `\\/` (`data_export/models.py`, `generate_export_file`).
 
 Both parse to the same value. This format writes the snapshot form; Skylabel's synchronous endpoint runs
-the same export job steps inline, so the job and the small-project path agree byte for byte. Cancelled annotations are kept here (JSON is not filtered by the converter).
+the same export job steps inline, so the job and the small-project path agree byte for byte. Cancelled
+annotations are kept here (JSON is not filtered by the converter).
 """
 
 from __future__ import annotations
