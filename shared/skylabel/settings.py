@@ -22,6 +22,7 @@ ENV_USERNAME = "SKYLABEL_USERNAME"
 ENV_PASSWORD = "SKYLABEL_PASSWORD"
 ENV_USER_TOKEN = "SKYLABEL_USER_TOKEN"
 ENV_IMPORT_MACHINE = "SKYLABEL_IMPORT_STATE_MACHINE"
+ENV_EXPORT_MACHINE = "SKYLABEL_EXPORT_STATE_MACHINE"
 ENV_ALLOW_PRIVATE_URLS = "SKYLABEL_ALLOW_PRIVATE_URLS"
 
 
@@ -38,6 +39,7 @@ class Settings(BaseModel):
     # Files up to this size import inside the request (Label Studio's synchronous answer); bigger ones are jobs.
     inline_import_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     import_state_machine: str | None = None
+    export_state_machine: str | None = None
     # URLs users give may reach private/loopback hosts only on the laptop runtime (the user's own ML backend).
     allow_private_urls: bool | None = None
 
@@ -55,6 +57,7 @@ class Settings(BaseModel):
             secret=env.get(ENV_SECRET) or None,
             allow_signup=env.get(ENV_ALLOW_SIGNUP, "true").lower() in ("1", "true", "yes"),
             import_state_machine=env.get(ENV_IMPORT_MACHINE) or None,
+            export_state_machine=env.get(ENV_EXPORT_MACHINE) or None,
             allow_private_urls=(env[ENV_ALLOW_PRIVATE_URLS].lower() in ("1", "true", "yes")
                                 if env.get(ENV_ALLOW_PRIVATE_URLS) else None),
         )

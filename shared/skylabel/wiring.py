@@ -51,7 +51,8 @@ def aws_context(settings: Settings) -> Context:
         raise RuntimeError("SKYLABEL_TABLE and SKYLABEL_BUCKET must be set in the AWS runtime")
     from skylabel.adapters.stepfunctions import StepFunctionsJobRunner
 
-    machines = {"import": settings.import_state_machine} if settings.import_state_machine else {}
+    named = {"import": settings.import_state_machine, "export": settings.export_state_machine}
+    machines = {name: arn for name, arn in named.items() if arn}
     return Context(items=DynamoItemStore(settings.table_name), blobs=S3BlobStore(settings.bucket_name),
                    jobs=StepFunctionsJobRunner(machines), settings=settings)
 

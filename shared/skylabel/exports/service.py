@@ -58,7 +58,7 @@ CATALOGUE = [
                                      "manifest format expected by NVIDIA NeMo models."),
     ("YOLO", "YOLO", "Popular TXT format is created for each image file. Each txt file contains annotations for the "
                      "corresponding image file, that is object class, object coordinates, height & width."),
-    ("YOLO_OBB", "YOLO with Oriented Bounding Boxes", "Popular TXT format is created for each image file. Each txt "
+    ("YOLO_OBB", "YOLOv8 OBB", "Popular TXT format is created for each image file. Each txt "
                  "file contains annotations for the corresponding image file. The YOLO OBB format designates bounding "
                  "boxes by their four corner points with coordinates normalized between 0 and 1."),
 ]

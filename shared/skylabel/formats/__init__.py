@@ -7,6 +7,7 @@ job, the API (`export/formats`, unknown-format 400s) and `skylabel convert` read
 from __future__ import annotations
 
 from skylabel.errors import Invalid
+from skylabel.formats import brush, coco, voc, yolo
 from skylabel.formats.base import ExportFormat
 from skylabel.formats.conll import CONLL2003
 from skylabel.formats.csv_format import CSV, TSV
@@ -19,6 +20,10 @@ FORMATS: dict[str, ExportFormat] = {
     "CSV": CSV,
     "TSV": TSV,
     "CONLL2003": CONLL2003,
+    **coco.FORMATS,
+    **voc.FORMATS,
+    **yolo.FORMATS,
+    **brush.FORMATS,
 }
 
 

@@ -99,7 +99,7 @@ def _control(el: etree._Element, spec: TagSpec, objects: dict, controls: dict, n
     for child in el.iter():
         if child is el or not isinstance(child.tag, str) or canonical(child.tag) not in _LABEL_TAGS:
             continue
-        label = child.get("value") or child.get("alias")
+        label = child.get("alias") or child.get("value")  # results carry the alias when there is one
         if label is None:
             raise config_error(f'{_where(child)} needs a "value" attribute.')
         if label not in attrs:

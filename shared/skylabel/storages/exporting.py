@@ -73,11 +73,21 @@ def push_annotation(ctx: Context, annotation: dict) -> None:
         return
     for storage in storages:
         try:
-            open_source(ctx, storage).put(export_key(storage, annotation["id"]), body)
+            _push_source(ctx, storage).put(export_key(storage, annotation["id"]), body)
         except Exception as exc:
             logger.warning("export storage %s: annotation %s not written", storage["id"], annotation["id"],
                            exc_info=not isinstance(exc, DomainError))
             _record_failure(ctx, storage, annotation["id"], exc)
+
+
+def _push_source(ctx: Context, storage: dict) -> ObjectSource:
+    """One client per storage (and per version of its settings) per process: building one costs more than a PUT."""
+    memo_key = ("export-storage-source", storage["id"])
+    version = storage.get("updated_at")
+    cached = ctx.memo.get(memo_key)
+    if cached is None or cached[0] != version:
+        cached = ctx.memo[memo_key] = (version, open_source(ctx, storage))
+    return cached[1]
 
 
 def _record_failure(ctx: Context, storage: dict, annotation_id: int, exc: Exception) -> None:

@@ -12,7 +12,8 @@ What an object becomes (Label Studio's rules): with `use_blob_urls` one task who
 `s3://bucket/key` (no read of the object); otherwise the object is read as task file(s) by the same readers
 as uploads (JSON object or list, JSON Lines, CSV/TSV, TXT; a key without a known extension is JSON). A bad
 object is reported on the storage and skipped; the others still import. Every task carries its object's key
-as `storage_filename`.
+as `storage_filename`. `regex_filter` must match from the start of the full key (`re.match`, as Label Studio),
+so "only JPEGs" is `.*\\.jpe?g$`.
 """
 
 from __future__ import annotations
@@ -137,8 +138,11 @@ class ImportSync:
                           "of a storage sync; split the file.")
         name = key if is_task_file(key) else f"{key}.json"
         content = self.source.get(key)
-        return [normalize(f"{key}, {position}", raw, self.config, [])
-                for position, raw in read_tasks([content], name, data_key=self.data_key)]
+        entries = [normalize(f"{key}, {position}", raw, self.config, [])
+                   for position, raw in read_tasks([content], name, data_key=self.data_key)]
+        if not entries:
+            raise Invalid(f"{key}: the object has no tasks.")
+        return entries
 
     # --- commits ----------------------------------------------------------------------------------------
 
