@@ -161,6 +161,9 @@ def test_export_storage_receives_every_annotation(api, project, s3):
     assert s3.get_object(Bucket=BUCKET, Key=key)["ContentLength"] > 0
     listed = api.call("GET", "/api/storages/export", query={"project": project["id"]})[1]
     assert [s["id"] for s in listed] == [storage["id"]]
+    # And deleting the annotation removes its object, since the storage may delete objects
+    assert api.call("DELETE", f"/api/annotations/{annotation['id']}")[0] == 204
+    assert s3.list_objects_v2(Bucket=BUCKET, Prefix="out/").get("KeyCount", 0) == 0
 
 
 def test_a_failed_push_never_fails_the_annotation(api, project, s3):

@@ -8,7 +8,7 @@ from skylabel.context import Actor, Context
 from skylabel.errors import Invalid, not_found
 from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, Delete, Put
-from skylabel.storages.exporting import push_annotation
+from skylabel.storages.exporting import push_annotation, remove_annotation
 from skylabel.tasks.state import LabelChange, commit_labels
 from skylabel.tasks.views import Bundle, annotation_view, load_bundle, prediction_view
 from skylabel.timeutil import iso
@@ -150,7 +150,8 @@ class AnnotationService:
                 annotations=[a for a in bundle.annotations if a["id"] != annotation_id],
             )
 
-        commit_labels(self.ctx, task_id, actor.organization_id, change)
+        _, bundle = commit_labels(self.ctx, task_id, actor.organization_id, change)
+        remove_annotation(self.ctx, bundle.task["project"], annotation_id)
 
     def view(self, item: dict) -> dict:
         email = self._email(item.get("completed_by"))

@@ -80,6 +80,22 @@ def push_annotation(ctx: Context, annotation: dict) -> None:
             _record_failure(ctx, storage, annotation["id"], exc)
 
 
+def remove_annotation(ctx: Context, project_id: int, annotation_id: int) -> None:
+    """A deleted annotation leaves the buckets whose storage allows deleting objects. Never raises."""
+    try:
+        storages = [s for s in project_export_storages(ctx, project_id) if s.get("can_delete_objects")]
+    except Exception:
+        logger.exception("annotation %s: could not look up export storages", annotation_id)
+        return
+    for storage in storages:
+        try:
+            _push_source(ctx, storage).delete(export_key(storage, annotation_id))
+        except Exception as exc:
+            logger.warning("export storage %s: annotation %s not deleted", storage["id"], annotation_id,
+                           exc_info=not isinstance(exc, DomainError))
+            _record_failure(ctx, storage, annotation_id, exc)
+
+
 def _push_source(ctx: Context, storage: dict) -> ObjectSource:
     """One client per storage (and per version of its settings) per process: building one costs more than a PUT."""
     memo_key = ("export-storage-source", storage["id"])
