@@ -8,9 +8,9 @@ fresh data dir in a temp folder, with the exact requests of ls_baseline.md. Per 
   tasks as a CSV file upload → import N/10 tasks with one prediction each → (Skylabel only, as Label Studio has no
   drop folder) drop-folder JSONL files of N/10, N and, if the N file projects to ≤ 60 s, 10×N lines.
 
-Every import runs in a project of its own, right after an (untimed) restart so each starts from the same idle
-process, and records the server's peak RSS during the import (sampled every 50 ms, plus the leader's VmHWM reset
-at the start). `--quick` divides every size by 10.
+Every import runs in a project of its own and records the server's peak RSS during it (sampled every 50 ms, plus
+the leader's VmHWM reset at the start); every import after the first follows an untimed restart, so each starts
+from the same idle process. `--quick` divides every size by 10.
 
 A failure stops that target only (its later phases depend on the earlier ones); the error is reported with the
 server's status and body, the server is stopped, and the other target still runs. Results go to

@@ -1,13 +1,16 @@
 """The export job as AWS runs it, under moto: the Step Functions definition (plan → Map → finish) executed
 by moto's interpreter, each step calling the real export Lambda handler (loaded by path), reading DynamoDB
-and writing S3. Until the CDK stack lands (issue 8) the definition is `jobsteps.workflow_definition`,
-which is the one the stack will deploy."""
+and writing S3. Here the definition is `jobsteps.workflow_definition`, the reference;
+tests/infrastructure/test_template_moto.py runs the same world and job with the definition and environment
+taken from the synthesized CDK template (`export_world` and `run_export_job` are shared for that)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,15 +44,21 @@ def _load_handler():
     return module
 
 
-@pytest.fixture
-def aws(monkeypatch):
+ENVIRONMENT = {"SKYLABEL_RUNTIME": "aws", "SKYLABEL_TABLE": "skylabel", "SKYLABEL_BUCKET": "skylabel-files",
+               "SKYLABEL_SECRET": "s" * 32}
+
+
+@contextmanager
+def export_world(monkeypatch, definition: Callable[[str], dict],
+                 environment: Callable[[str], Mapping[str, str]] | None = None) -> Iterator[dict]:
+    """moto with the table, the bucket, the step function (running the real handler) and one state machine whose
+    definition is `definition(step function ARN)`; the handler's environment is `environment(machine ARN)`
+    (default: the fixed names above, with no machine)."""
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1", "SKYLABEL_RUNTIME": "aws", "SKYLABEL_TABLE": "skylabel",
-                        "SKYLABEL_BUCKET": "skylabel-files", "SKYLABEL_SECRET": "s" * 32}.items():
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     from skylabel import settings
 
-    settings.settings_from_env.cache_clear()
     handler = _load_handler()
 
     def invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
@@ -60,23 +69,36 @@ def aws(monkeypatch):
 
     monkeypatch.setattr(LambdaFunction, "_invoke_lambda", invoke_in_process)
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        create_table(boto3.client("dynamodb"), "skylabel")
-        boto3.client("s3").create_bucket(Bucket="skylabel-files")
         role = boto3.client("iam").create_role(RoleName="step", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         function = boto3.client("lambda").create_function(
             FunctionName="skylabel-export-step", Runtime="python3.12", Role=role, Handler="handler.lambda_handler",
             Code={"ZipFile": b"moto never runs it"})["FunctionArn"]
         sfn = boto3.client("stepfunctions")
         machine = sfn.create_state_machine(name="skylabel-export", roleArn=role,
-                                           definition=json.dumps(workflow_definition(function, 4)))
-        yield {"sfn": sfn, "machine": machine["stateMachineArn"]}
+                                           definition=json.dumps(definition(function)))["stateMachineArn"]
+        env = dict(environment(machine)) if environment else ENVIRONMENT
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        settings.settings_from_env.cache_clear()
+        create_table(boto3.client("dynamodb"), env["SKYLABEL_TABLE"])
+        boto3.client("s3").create_bucket(Bucket=env["SKYLABEL_BUCKET"])
+        yield {"sfn": sfn, "machine": machine, "table": env["SKYLABEL_TABLE"], "bucket": env["SKYLABEL_BUCKET"],
+               "secret": env["SKYLABEL_SECRET"]}
     settings.settings_from_env.cache_clear()
 
 
-def test_export_runs_under_step_functions(aws):
-    ctx = Context(items=DynamoItemStore("skylabel"), blobs=S3BlobStore("skylabel-files"),
+@pytest.fixture
+def aws(monkeypatch):
+    with export_world(monkeypatch, lambda function: workflow_definition(function, 4)) as world:
+        yield world
+
+
+def run_export_job(aws: dict) -> None:
+    """Given a project with 12 annotated tasks, when a CSV export starts, then the execution succeeds and the
+    file holds a header and 12 rows."""
+    ctx = Context(items=DynamoItemStore(aws["table"]), blobs=S3BlobStore(aws["bucket"]),
                   jobs=StepFunctionsJobRunner({"export": aws["machine"]}, client=aws["sfn"]),
-                  settings=Settings(runtime="aws", secret="s" * 32))
+                  settings=Settings(runtime="aws", secret=aws["secret"]))
     UserService(ctx).ensure_user("owner@example.com", "password123", "token-123456")
     actor = Actor(1, 1)
     project = ProjectService(ctx).create(actor, ProjectIn(title="Export", label_config=CONFIG))
@@ -94,3 +116,7 @@ def test_export_runs_under_step_functions(aws):
     assert entry["status"] == "completed"
     lines = ctx.blobs.get(entry["key"]).decode().splitlines()
     assert len(lines) == 13 and "sentiment" in lines[0]
+
+
+def test_export_runs_under_step_functions(aws):
+    run_export_job(aws)

@@ -23,7 +23,7 @@ from nltk.tokenize.treebank import TreebankWordTokenizer
 from skylabel.errors import Invalid
 from skylabel.formats import FORMATS, get_format
 from skylabel.formats.conll import span_tokenize, tokens_and_tags
-from skylabel.formats.json_min import ujson_dumps
+from skylabel.formats.items import ujson_dumps
 from skylabel.labeling_config import parse_label_config
 
 TEXT_FORMATS = ["JSON", "JSON_MIN", "CSV", "TSV"]

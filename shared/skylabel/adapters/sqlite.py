@@ -123,8 +123,11 @@ class SqliteItemStore:
         # NORMAL in WAL: no fsync per commit; a process crash loses nothing, a power cut only the last commits.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA cache_size=-32768")  # 32 MiB private cache per connection, on top of the shared mmap
-        conn.execute("PRAGMA mmap_size=268435456")  # reads share the OS page cache across threads and processes
+        # 8 MiB private cache per connection (one per server thread) and no mmap: file pages stay in the OS page
+        # cache, shared and outside the process's memory, so the server's footprint stays flat as the data grows
+        # (measured: 10k → 1M-task imports; mmap made RSS grow with the file and bought little speed).
+        conn.execute("PRAGMA cache_size=-8192")
+        conn.execute("PRAGMA mmap_size=0")
         conn.execute("PRAGMA temp_store=MEMORY")
         handle = _Handle(conn)
         self._local.handle = handle  # dropped (and the connection closed) when the thread ends

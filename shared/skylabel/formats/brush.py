@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 
 from skylabel.formats.base import Chunks, Part
-from skylabel.formats.coco import PartCache, items, jsonl, ls_schema, read_jsonl
+from skylabel.formats.items import Matcher, PartCache, annotator, build_schema, items, jsonl, read_jsonl
 from skylabel.labeling_config import LabelConfig
 
 # --- RLE ----------------------------------------------------------------------------------------------------------
@@ -236,9 +236,8 @@ def _layers(from_name: str, results: list[dict]) -> Iterator[tuple[str, dict]]:
         yield f"{name}-{count}", result
 
 
-def _author(completed_by) -> str:
-    email = completed_by.get("email", "") if isinstance(completed_by, dict) else str(completed_by)
-    return "".join(c for c in email if c.isalnum() or c == "@" or c == ".")
+def _author(item: dict) -> str:
+    return "".join(c for c in annotator(item) or "" if c.isalnum() or c == "@" or c == ".")
 
 
 class _BrushFormat:
@@ -248,25 +247,24 @@ class _BrushFormat:
     extension = ""
 
     def begin(self, config: LabelConfig, project: dict) -> dict:
-        return {"controls": {n: s["type"] for n, s in ls_schema(config).items()}}
+        return {"schema": build_schema(config)}
 
     def encode(self, mask: bytes, width: int, height: int) -> tuple[bytes, bool]:
         raise NotImplementedError
 
     def part(self, state: dict, tasks: list[dict]) -> Part:
         files: dict[str, list] = {}
-        for task in tasks:
-            for item in items(task, state["controls"]):
-                prefix = f"task-{item['id']}-annotation-{item['annotation_id']}-by-{_author(item['completed_by'])}-"
-                for from_name, results in item["output"].items():
-                    for layer, region in _layers(from_name, results):
-                        try:
-                            mask, width, height = brush_mask(region)
-                        except (MalformedRle, KeyError, TypeError):
-                            continue
-                        data, deflated = self.encode(mask, width, height)
-                        name = prefix + layer.replace("/", "-").replace("\\", "-") + self.extension
-                        files[name] = [base64.b64encode(data).decode(), deflated]
+        for item in items(tasks, Matcher(state["schema"])):
+            prefix = f"task-{item['id']}-annotation-{item['annotation_id']}-by-{_author(item)}-"
+            for from_name, results in item["output"].items():
+                for layer, region in _layers(from_name, results):
+                    try:
+                        mask, width, height = brush_mask(region)
+                    except (MalformedRle, KeyError, TypeError):
+                        continue
+                    data, deflated = self.encode(mask, width, height)
+                    name = prefix + layer.replace("/", "-").replace("\\", "-") + self.extension
+                    files[name] = [base64.b64encode(data).decode(), deflated]
         return Part(jsonl([name, *value] for name, value in files.items()), {"files": len(files)})
 
     def assemble(self, state: dict, summaries: list[dict],

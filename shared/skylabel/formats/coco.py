@@ -5,9 +5,9 @@ lxml (~150 MB, reference/export_formats.md §5) and reads one whole JSON file; S
 project in parallel Lambdas with the standard library only. The output is the converter's, byte for byte,
 for the same tasks (tests/unit/test_image_formats.py runs both):
 
-* one item per non-cancelled annotation, newest first (`created_at` descending); a task without
-  annotations is one empty item, a task whose annotations are all cancelled is nothing; results whose
-  `from_name` is not a control tag are dropped; each region value gets the control's type;
+* the converter's items (`skylabel.formats.items`): one per non-cancelled annotation, newest first; a task
+  without annotations is one empty item; results whose `from_name` is not a control tag are dropped; each
+  region value gets the control's type;
 * `images`: one entry per item, `file_name` resolved as the converter does without downloading:
   uploads (`/data/upload/...`, `upload/...`), Local Storage (`/data/local-files/?d=`), cloud URIs and
   `/storage-data/uploaded/` stay as they are, anything else (http(s) URLs, plain names) becomes the cache
@@ -40,350 +40,44 @@ Deviations (the converter's own nondeterminism or environment, not choices of ou
 * `LABEL_STUDIO_FORCE_ANNOTATOR_EXPORT` adds `annotator` to rectangle/polygon annotations; Label Studio
   also (by accident) stamps the previous annotation when a keypoint region is met, which we do not copy.
 
-This module also holds what VOC, YOLO and the brush formats share with it: the converter's item rules
-(`items`), image file names (`image_file_name`), the config as the converter sees it (`ls_schema`,
-`data_key`, `config_categories`), the ujson-compatible writer (`ujson_dumps`) and part re-reading helpers.
+What VOC, YOLO and the brush formats share with COCO lives in `skylabel.formats.items` (items, the
+ujson-compatible writer, part helpers) and `skylabel.formats.images` (labels, categories, image file names).
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import math
 import os
-import posixpath
-import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from urllib.parse import urlparse
 
 from skylabel.formats.base import Chunks, Part
+from skylabel.formats.images import (
+    LabelIds,
+    category_ids,
+    config_categories,
+    data_key,
+    image_file_name,
+    kp_order,
+    ls_schema,
+    merge_keypoint_categories,
+    new_label_ids,
+)
+from skylabel.formats.items import (
+    Matcher,
+    all_regions,
+    annotator,
+    build_schema,
+    items,
+    jsonl,
+    read_jsonl,
+    ujson_list,
+    ujson_pretty,
+)
 from skylabel.labeling_config import LabelConfig
 
-# --- the config as the converter sees it ---------------------------------------------------------------------
-
-
-def ls_schema(config: LabelConfig) -> dict[str, dict]:
-    """Control name → {"type", "labels": {label name: attrs}}, with Label Studio's label names (alias first)."""
-    schema: dict[str, dict] = {}
-    for name, control in config.controls.items():
-        labels: dict[str, dict] = {}
-        for attrs in (control.get("labels_attrs") or {}).values():
-            label = attrs.get("alias") or attrs.get("value")
-            if label:
-                labels[label] = dict(attrs)
-        schema[name] = {"type": control["type"], "labels": labels}
-    return schema
-
-
-def data_key(config: LabelConfig) -> str | None:
-    """The task data key the converter reads the image from (`_data_keys[0]`: an input of a control)."""
-    for control in config.controls.values():
-        for source in control.get("inputs") or []:
-            if source.get("value"):
-                return source["value"]
-    return config.data_keys[0] if config.data_keys else None
-
-
-def config_categories(schema: dict[str, dict]) -> tuple[list[dict], dict[str, int]]:
-    """`Converter._get_labels`: explicit `category` ids first, the other labels sorted onto the free ids."""
-    labels: set[str] = set()
-    categories: list[dict] = []
-    name_to_id: dict[str, int] = {}
-    for info in schema.values():
-        labels |= set(info["labels"])
-        for label, attrs in info["labels"].items():
-            raw = attrs.get("category")
-            if raw is None:
-                continue
-            try:
-                category_id = int(raw)
-            except (TypeError, ValueError):
-                continue
-            categories.append({"id": category_id, "name": label})
-            name_to_id[label] = category_id
-    used = set(name_to_id.values())
-    free = (c for c in itertools.count() if c not in used)
-    for label, idx in zip(sorted(labels - set(name_to_id)), free, strict=False):
-        categories.append({"id": idx, "name": label})
-        name_to_id[label] = idx
-    return categories, name_to_id
-
-
-def category_ids(categories: list[dict]) -> dict[str, int]:
-    """The converter's `category_name_to_id` for a category list (a merged keypoint category maps its keypoints):
-    derived in each part rather than carried, so the state holds the label list once."""
-    mapping: dict[str, int] = {}
-    for category in categories:
-        for name in category["keypoints"] if "keypoints" in category else [category["name"]]:
-            mapping[name] = category["id"]
-    return mapping
-
-
-def keypoint_labels(schema: dict[str, dict]) -> list[str]:
-    names: list[str] = []
-    for info in schema.values():
-        if info["type"] == "KeyPointLabels":
-            names.extend(info["labels"])
-    return list(dict.fromkeys(names))
-
-
-def kp_order(schema: dict[str, dict]) -> list[str]:
-    """`build_kp_order`: keypoint labels ordered by their `model_index` attribute (others left out)."""
-    block: dict[str, dict] = {}
-    for info in schema.values():
-        if info["type"] == "KeyPointLabels":
-            block.update(info["labels"])
-    pairs, used = [], set()
-    for name, attrs in block.items():
-        try:
-            idx = int(attrs.get("model_index"))
-        except (TypeError, ValueError):
-            continue
-        if idx not in used:
-            pairs.append((idx, name))
-            used.add(idx)
-    pairs.sort(key=lambda p: p[0])
-    return [name for _, name in pairs]
-
-
-def _merge_keypoint_categories(categories: list[dict], name_to_id: dict, schema: dict) -> tuple[list[dict], dict]:
-    """`update_categories_for_keypoints`: all keypoint labels become one `default` category."""
-    kp_names = keypoint_labels(schema)
-    if not kp_names:
-        return categories, name_to_id
-    merged = [dict(c) for c in categories if c["name"] not in kp_names]
-    mapping = {c["name"]: c["id"] for c in merged}
-    numeric = [c["id"] for c in merged if isinstance(c["id"], int)]
-    merged_id = max(numeric) + 1 if numeric else 0
-    merged.append({"id": merged_id, "name": "default", "supercategory": "default", "keypoints": kp_names,
-                   "skeleton": []})
-    for name in kp_names:
-        mapping[name] = merged_id
-    return merged, mapping
-
-
-# --- items: Converter.annotation_result_from_task --------------------------------------------------------------
-
-
-def _created_order(annotations: list[dict]) -> list[dict]:
-    try:
-        return sorted(annotations, key=lambda a: a.get("created_at", 0), reverse=True)
-    except TypeError:  # mixed None / strings: Label Studio would fail; keep a total order instead
-        return sorted(annotations, key=lambda a: str(a.get("created_at") or ""), reverse=True)
-
-
-def _outputs(result: list, controls: dict[str, str], with_ids: bool) -> dict[str, list[dict]]:
-    outputs: dict[str, list[dict]] = {}
-    for region in result:
-        if not isinstance(region, dict):
-            continue
-        from_name = region.get("from_name")
-        if not from_name:
-            continue
-        if from_name in controls or not controls:
-            value = dict(region.get("value") or {})
-            value["type"] = controls[from_name] if controls else (region.get("type") or "unknown")
-            for key in ("original_width", "original_height"):
-                if key in region:
-                    value[key] = region[key]
-            if with_ids and controls:
-                value["id"] = region.get("id")
-                value["parentID"] = region.get("parentID")
-        elif region.get("type") == "chatmessage":
-            value = dict(region.get("value") or {})
-            value["type"] = "chatmessage"
-        else:
-            continue
-        outputs.setdefault(from_name, []).append(value)
-    return outputs
-
-
-def items(task: dict, controls: dict[str, str], with_ids: bool = False) -> Iterator[dict]:
-    """The converter's items of one task: one per non-cancelled annotation, newest first."""
-    if "annotations" not in task and "completions" not in task:
-        return
-    annotations = (task["annotations"] if "annotations" in task else task["completions"]) or []
-    base = {"id": task.get("id"), "input": task.get("data") or {}}
-    if not annotations:
-        yield {**base, "output": {}, "completed_by": {}, "annotation_id": None}
-        return
-    kept = [a for a in annotations if not (a.get("skipped", False) or a.get("was_cancelled", False))]
-    for annotation in _created_order(kept):
-        yield {**base, "output": _outputs(annotation.get("result") or [], controls, with_ids),
-               "completed_by": annotation.get("completed_by", {}), "annotation_id": annotation.get("id")}
-
-
-def annotator(item: dict, default: str | None = None) -> str | None:
-    """`get_annotator`: the email of a user object, else the id as a string."""
-    who = item["completed_by"]
-    if isinstance(who, dict):
-        return who.get("email", default)
-    return str(who)
-
-
-def all_regions(item: dict) -> list[dict]:
-    return [region for values in item["output"].values() for region in values]
-
-
-# --- image file names -------------------------------------------------------------------------------------------
-
-_KEPT_PREFIXES = ("s3:", "gs:", "azure-blob:")
-
-
-def image_file_name(value):
-    """The image path the converter writes when it downloads nothing (`get_local_path`, no hostname).
-
-    Files only Label Studio itself can serve (uploads, Local Storage, cloud storage, the storage proxy) cannot
-    be resolved and keep the task's value; everything else is named after its would-be cache file.
-    """
-    if not isinstance(value, str):
-        return value
-    url = value
-    if url.startswith("upload") or url.startswith("/upload"):
-        url = "/data" + ("" if url.startswith("/") else "/") + url
-    try:
-        path = urlparse(url).path
-    except ValueError:
-        return value
-    if (url.startswith("/data/upload") or (url.startswith("/data/") and "?d=" in url) or url.startswith(_KEPT_PREFIXES)
-            or path.startswith(("/storage-data/uploaded", "storage-data/uploaded"))):
-        return value
-    digest = hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()[:8]
-    return f"images/{digest}__{posixpath.basename(path)}"
-
-
-# --- ujson-compatible output ----------------------------------------------------------------------------------
-
-_ESCAPE = re.compile(r'[\\"/\x00-\x1f]|[^\x00-\x7f]')
-_SHORT = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
-def _escape(match: re.Match) -> str:
-    char = match.group(0)
-    if char in _SHORT:
-        return _SHORT[char]
-    code = ord(char)
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
-
-
-def _float(value: float) -> str:
-    text = repr(value)
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        sign = "-" if exponent.startswith("-") else "+"
-        text = f"{mantissa}e{sign}{exponent.lstrip('+-').lstrip('0') or '0'}"
-    return text
-
-
-def ujson_dumps(obj, level: int = 0) -> str:
-    """What `ujson.dumps(obj, indent=2)` writes (ujson 5/6 defaults), the object starting at `level`."""
-    if obj is None:
-        return "null"
-    if obj is True:
-        return "true"
-    if obj is False:
-        return "false"
-    if isinstance(obj, int):
-        return str(int(obj))
-    if isinstance(obj, float):
-        return _float(obj)
-    if isinstance(obj, str):
-        return '"' + _ESCAPE.sub(_escape, obj) + '"'
-    pad = "\n" + "  " * (level + 1)
-    if isinstance(obj, dict):
-        if not obj:
-            return "{}"
-        body = ",".join(f"{pad}{ujson_dumps(str(k))}: {ujson_dumps(v, level + 1)}" for k, v in obj.items())
-        return "{" + body + "\n" + "  " * level + "}"
-    if isinstance(obj, list | tuple):
-        if not obj:
-            return "[]"
-        return "[" + ",".join(pad + ujson_dumps(v, level + 1) for v in obj) + "\n" + "  " * level + "]"
-    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
-
-
-def ujson_list(elements: Iterable, level: int, batch: int = 500) -> Iterator[bytes]:
-    """A JSON list at `level`, streamed: ujson's layout without holding the list."""
-    pad = "\n" + "  " * (level + 1)
-    first, buffer = True, []
-    for element in elements:
-        buffer.append(("[" if first else ",") + pad + ujson_dumps(element, level + 1))
-        first = False
-        if len(buffer) >= batch:
-            yield "".join(buffer).encode()
-            buffer = []
-    buffer.append("[]" if first else "\n" + "  " * level + "]")
-    yield "".join(buffer).encode()
-
-
-# --- parts: JSON lines in, re-read lazily -----------------------------------------------------------------------
-
-
-def jsonl(records: Iterable) -> bytes:
-    return b"".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n" for r in records)
-
-
-def read_jsonl(chunks: Chunks) -> Iterator:
-    rest = b""
-    for chunk in chunks:
-        rest += chunk
-        *lines, rest = rest.split(b"\n")
-        for line in lines:
-            if line:
-                yield json.loads(line)
-    if rest.strip():
-        yield json.loads(rest)
-
-
-class PartCache:
-    """Parts parsed on demand, one held at a time: files of the same part are read from one parse."""
-
-    def __init__(self, read_part: Callable[[int], Chunks], parse: Callable[[Iterator], object]) -> None:
-        self.read_part, self.parse = read_part, parse
-        self.index: int | None = None
-        self.value = None
-
-    def get(self, index: int):
-        if self.index != index:
-            self.value = None
-            self.value = self.parse(read_jsonl(self.read_part(index)))
-            self.index = index
-        return self.value
-
-
-def new_label_ids(categories: list[dict], summaries: list[dict]) -> tuple[list[dict], dict[str, int]]:
-    """Labels met in results but not in the config, appended in the order the parts met them."""
-    categories = [dict(c) for c in categories]
-    ids: dict[str, int] = {}
-    for summary in summaries:
-        for name in summary.get("new_labels") or []:
-            if name not in ids:
-                ids[name] = len(categories)
-                categories.append({"id": ids[name], "name": name})
-    return categories, ids
-
-
-class LabelIds:
-    """Category lookup inside one part: known ids from `begin`, new labels kept by name (resolved later)."""
-
-    def __init__(self, known: dict[str, int]) -> None:
-        self.known = known
-        self.new: list[str] = []
-        self._seen: set[str] = set()
-
-    def __call__(self, name: str):
-        if name in self.known:
-            return self.known[name]
-        if name not in self._seen:
-            self._seen.add(name)
-            self.new.append(name)
-        return name
-
+ujson_dumps = ujson_pretty  # COCO's JSON is `ujson.dumps(indent=2)` with ujson's defaults
 
 # --- geometry -----------------------------------------------------------------------------------------------------
 
@@ -554,15 +248,14 @@ class CocoFormat:
     def begin(self, config: LabelConfig, project: dict) -> dict:
         schema = ls_schema(config)
         categories, name_to_id = config_categories(schema)
-        categories, _ = _merge_keypoint_categories(categories, name_to_id, schema)
-        return {"data_key": data_key(config), "controls": {n: s["type"] for n, s in schema.items()},
-                "categories": categories, "kp_order": kp_order(schema)}
+        categories, _ = merge_keypoint_categories(categories, name_to_id, schema)
+        return {"data_key": data_key(config), "schema": build_schema(config), "categories": categories,
+                "kp_order": kp_order(schema)}
 
     def part(self, state: dict, tasks: list[dict]) -> Part:
         built = _CocoPart(state)
-        for task in tasks:
-            for item in items(task, state["controls"]):
-                built.add(item)
+        for item in items(tasks, Matcher(state["schema"])):
+            built.add(item)
         body = jsonl(itertools.chain((["i", i] for i in built.images), (["a", a] for a in built.annotations)))
         return Part(body, {"images": len(built.images), "annotations": len(built.annotations),
                            "new_labels": built.ids.new})
@@ -598,10 +291,10 @@ class CocoFormat:
                 "date_created": str(now)}
         yield b'{\n  "images": '
         yield from ujson_list(images(), 1)
-        yield b',\n  "categories": ' + ujson_dumps(categories, 1).encode()
+        yield b',\n  "categories": ' + ujson_pretty(categories, 1).encode()
         yield b',\n  "annotations": '
         yield from ujson_list(annotations(), 1)
-        yield b',\n  "info": ' + ujson_dumps(info, 1).encode() + b"\n}"
+        yield b',\n  "info": ' + ujson_pretty(info, 1).encode() + b"\n}"
 
 
 FORMATS = {"COCO": CocoFormat()}

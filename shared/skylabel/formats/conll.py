@@ -20,11 +20,11 @@ first `Labels` control.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from skylabel.errors import Invalid
 from skylabel.formats.base import Chunks, Part
-from skylabel.formats.json_min import Matcher, build_schema, items
+from skylabel.formats.items import Matcher, build_schema, items, joined_parts
 from skylabel.labeling_config import LabelConfig
 
 HEADER = b"-DOCSTART- -X- O\n"
@@ -175,7 +175,7 @@ class ConllFormat:
 
     def assemble(self, state: dict, summaries: list[dict],
                  read_part: Callable[[int], Chunks]) -> Iterable[tuple[str, Chunks]]:
-        return [("result.conll", _chunks(summaries, read_part))]
+        return [("result.conll", joined_parts(summaries, read_part, HEADER, b"", b""))]
 
 
 def _text_key(config: LabelConfig, schema: dict) -> str | None:
@@ -188,13 +188,6 @@ def _text_key(config: LabelConfig, schema: dict) -> str | None:
                 if target["type"] == "Text" and target["value"]:
                     return target["value"]
     return keys[0] if keys else None
-
-
-def _chunks(summaries: list[dict], read_part: Callable[[int], Chunks]) -> Iterator[bytes]:
-    yield HEADER
-    for index, summary in enumerate(summaries):
-        if summary.get("count"):
-            yield from read_part(index)
 
 
 CONLL2003 = ConllFormat()

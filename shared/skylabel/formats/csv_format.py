@@ -21,11 +21,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterable
 
 from skylabel.formats.base import Chunks, Part
-from skylabel.formats.json_min import Matcher, annotator, build_schema, items, prettify_result, ujson_dumps
+from skylabel.formats.items import (
+    Matcher,
+    annotator,
+    build_schema,
+    items,
+    jsonl,
+    prettify_result,
+    read_jsonl,
+    ujson_dumps,
+)
 from skylabel.labeling_config import LabelConfig
 
 ALWAYS = ("annotator", "annotation_id", "created_at", "updated_at", "lead_time")
@@ -78,17 +86,6 @@ def row(item: dict) -> tuple[dict, set[str]]:
     return {"id": item.get("id"), "out": out, "in": cells_in, "tail": tail}, columns
 
 
-def _lines(chunks: Chunks) -> Iterable[bytes]:
-    """Split on b"\\n" only: JSON text never holds a raw newline, but may hold U+2028 (which splitlines cuts)."""
-    rest = b""
-    for chunk in chunks:
-        rest += chunk
-        *complete, rest = rest.split(b"\n")
-        yield from complete
-    if rest:
-        yield rest
-
-
 class CsvFormat:
     title = "CSV"
     description = ("Results are stored as comma-separated values with the column names specified by the "
@@ -110,7 +107,7 @@ class CsvFormat:
 
     def part(self, state: dict, tasks: list[dict]) -> Part:
         matcher = Matcher(state["schema"])
-        lines = []
+        rows = []
         inputs: set[str] = set()
         outputs: set[str] = set()
         columns: set[str] = set()
@@ -119,10 +116,10 @@ class CsvFormat:
             inputs.update(item["input"])
             outputs.update(item["output"])
             columns |= added
-            lines.append(json.dumps(cells, ensure_ascii=False, separators=(",", ":")) + "\n")
-        summary = {"count": len(lines), "inputs": sorted(inputs), "outputs": sorted(outputs),
+            rows.append(cells)
+        summary = {"count": len(rows), "inputs": sorted(inputs), "outputs": sorted(outputs),
                    "columns": sorted(columns)}
-        return Part("".join(lines).encode(), summary)
+        return Part(jsonl(rows), summary)
 
     def assemble(self, state: dict, summaries: list[dict],
                  read_part: Callable[[int], Chunks]) -> Iterable[tuple[str, Chunks]]:
@@ -145,8 +142,7 @@ class CsvFormat:
         for index, summary in enumerate(summaries):
             if not summary.get("count"):
                 continue
-            for line in _lines(read_part(index)):
-                cells = json.loads(line)
+            for cells in read_jsonl(read_part(index)):
                 record = {} if cells["id"] is None else {"id": cells["id"]}
                 record.update(cells["out"])
                 record.update((column(k), v) for k, v in cells["in"])

@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable, Iterable
 
 from skylabel.formats.base import Chunks, Part
+from skylabel.formats.items import joined_parts
 from skylabel.labeling_config import LabelConfig
 
 
@@ -40,20 +41,7 @@ class JsonFormat:
 
     def assemble(self, state: dict, summaries: list[dict],
                  read_part: Callable[[int], Chunks]) -> Iterable[tuple[str, Chunks]]:
-        return [("result.json", _chunks(summaries, read_part))]
-
-
-def _chunks(summaries: list[dict], read_part: Callable[[int], Chunks]) -> Chunks:
-    yield b"["
-    first = True
-    for index, summary in enumerate(summaries):
-        if not summary.get("count"):
-            continue
-        if not first:
-            yield b", "
-        first = False
-        yield from read_part(index)
-    yield b"]"
+        return [("result.json", joined_parts(summaries, read_part, b"[", b", ", b"]"))]
 
 
 JSON = JsonFormat()

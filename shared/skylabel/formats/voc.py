@@ -5,7 +5,7 @@ minidom calls and get the same bytes (`<?xml version="1.0" encoding="utf-8"?>`, 
 indentation) without the converter's dependencies. Rules kept (reference/export_formats.md §4):
 
 * one XML per item (non-cancelled annotation) with regions, named after the basename of the image path
-  (`images/<md5(url)[:8]>__<name>` for http(s) URLs, the task value for uploads: coco.image_file_name);
+  (`images/<md5(url)[:8]>__<name>` for http(s) URLs, the task value for uploads: images.image_file_name);
   the first region's `original_width/height` give the size (no size → no file), `depth` is 3;
 * boxes truncated to pixels, `xmax = xmin + int(width)`, rotation ignored, first label only, only
   `rectanglelabels` / `labels` regions; the annotator is the email or the user id;
@@ -28,17 +28,8 @@ import xml.dom.minidom
 from collections.abc import Callable, Iterable, Iterator
 
 from skylabel.formats.base import Chunks, Part
-from skylabel.formats.coco import (
-    PartCache,
-    all_regions,
-    annotator,
-    data_key,
-    image_file_name,
-    items,
-    jsonl,
-    ls_schema,
-    read_jsonl,
-)
+from skylabel.formats.images import data_key, image_file_name
+from skylabel.formats.items import Matcher, PartCache, all_regions, annotator, build_schema, items, jsonl, read_jsonl
 from skylabel.labeling_config import LabelConfig
 
 
@@ -80,7 +71,7 @@ def voc_xml(item: dict, image_name: str, regions: list[dict]) -> str:
     _child(doc, "filename", image_name, root)
     source = doc.createElement("source")
     for tag, text in (("database", "MyDatabase"), ("annotation", "COCO2017"), ("image", "flickr"),
-                      ("flickrid", "NULL"), ("annotator", annotator(item, "") or "")):
+                      ("flickrid", "NULL"), ("annotator", annotator(item) or "")):
         _child(doc, tag, text, source)
     root.appendChild(source)
     owner = doc.createElement("owner")
@@ -107,26 +98,24 @@ class VocFormat:
     description = "Popular XML format used for object detection and polygon image segmentation tasks."
 
     def begin(self, config: LabelConfig, project: dict) -> dict:
-        schema = ls_schema(config)
-        return {"data_key": data_key(config), "controls": {n: s["type"] for n, s in schema.items()}}
+        return {"data_key": data_key(config), "schema": build_schema(config)}
 
     def part(self, state: dict, tasks: list[dict]) -> Part:
         files: dict[str, str] = {}
         count = 0
         key = state["data_key"]
-        for task in tasks:
-            for item in items(task, state["controls"]):
-                if key not in item["input"]:
-                    continue
-                count += 1
-                image_path = image_file_name(item["input"][key])
-                if not item["output"] or not isinstance(image_path, str):
-                    continue
-                regions = all_regions(item)
-                if "original_width" not in regions[0] or "original_height" not in regions[0]:
-                    continue
-                image_name = posixpath.basename(image_path)
-                files[posixpath.splitext(image_name)[0] + ".xml"] = voc_xml(item, image_name, regions)
+        for item in items(tasks, Matcher(state["schema"])):
+            if key not in item["input"]:
+                continue
+            count += 1
+            image_path = image_file_name(item["input"][key])
+            if not item["output"] or not isinstance(image_path, str):
+                continue
+            regions = all_regions(item)
+            if "original_width" not in regions[0] or "original_height" not in regions[0]:
+                continue
+            image_name = posixpath.basename(image_path)
+            files[posixpath.splitext(image_name)[0] + ".xml"] = voc_xml(item, image_name, regions)
         return Part(jsonl([name, text] for name, text in files.items()), {"items": count})
 
     def assemble(self, state: dict, summaries: list[dict],

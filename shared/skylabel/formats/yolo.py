@@ -34,22 +34,18 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from skylabel.formats.base import Chunks, Part
-from skylabel.formats.coco import (
+from skylabel.formats.images import (
     LabelIds,
-    PartCache,
-    all_regions,
     category_ids,
     config_categories,
     data_key,
     image_file_name,
-    items,
-    jsonl,
     kp_order,
+    labels_of,
     ls_schema,
     new_label_ids,
-    read_jsonl,
-    ujson_dumps,
 )
+from skylabel.formats.items import Matcher, PartCache, all_regions, build_schema, items, jsonl, read_jsonl, ujson_pretty
 from skylabel.labeling_config import LabelConfig
 
 
@@ -135,10 +131,6 @@ def _keypoint_lines(labels: list[dict], class_map: dict[str, int], order: list[s
     return ["\n".join(lines)]
 
 
-def _labels_of(schema: dict[str, dict], kind: str) -> list[str]:
-    return list(dict.fromkeys(name for info in schema.values() if info["type"] == kind for name in info["labels"]))
-
-
 def _label_file(image_path) -> str | None:
     if isinstance(image_path, list):
         image_path = image_path[-1] if image_path else None
@@ -159,33 +151,31 @@ class YoloFormat:
         schema = ls_schema(config)
         keypoints = any(s["type"] == "KeyPointLabels" for s in schema.values())
         if keypoints:
-            names = _labels_of(schema, "KeyPointLabels")
-            boxes = _labels_of(schema, "RectangleLabels")
+            names = labels_of(schema, "KeyPointLabels")
+            boxes = labels_of(schema, "RectangleLabels")
             categories = [{"id": i, "name": label, "keypoints": names} for i, label in enumerate(boxes)]
         else:
             categories, _ = config_categories(schema)
-        return {"data_key": data_key(config), "controls": {n: s["type"] for n, s in schema.items()},
-                "categories": categories, "keypoints": keypoints,
-                "kp_order": kp_order(schema)}
+        return {"data_key": data_key(config), "schema": build_schema(config), "categories": categories,
+                "keypoints": keypoints, "kp_order": kp_order(schema)}
 
     def part(self, state: dict, tasks: list[dict]) -> Part:
         ids = LabelIds({} if state["keypoints"] else category_ids(state["categories"]))
         class_map = {c["name"]: c["id"] for c in state["categories"]}
         files: dict[str, list | None] = {}
         key = state["data_key"]
-        for task in tasks:
-            for item in items(task, state["controls"], with_ids=state["keypoints"]):
-                if key not in item["input"]:
-                    continue
-                name = _label_file(item["input"][key])
-                if name is None:
-                    continue
-                if not item["output"]:
-                    files.setdefault(name, None)
-                elif state["keypoints"]:
-                    files[name] = _keypoint_lines(all_regions(item), class_map, state["kp_order"])
-                else:
-                    files[name] = _label_lines(all_regions(item), ids, self.obb)
+        for item in items(tasks, Matcher(state["schema"]), with_ids=state["keypoints"]):
+            if key not in item["input"]:
+                continue
+            name = _label_file(item["input"][key])
+            if name is None:
+                continue
+            if not item["output"]:
+                files.setdefault(name, None)
+            elif state["keypoints"]:
+                files[name] = _keypoint_lines(all_regions(item), class_map, state["kp_order"])
+            else:
+                files[name] = _label_lines(all_regions(item), ids, self.obb)
         return Part(jsonl([name, pieces] for name, pieces in files.items()), {"new_labels": ids.new})
 
     def assemble(self, state: dict, summaries: list[dict],
@@ -204,7 +194,7 @@ class YoloFormat:
             ("images/", iter(())),
             ("labels/", iter(())),
             ("classes.txt", iter(["".join(c["name"] + "\n" for c in categories).encode()])),
-            ("notes.json", iter([ujson_dumps(notes).encode()])),
+            ("notes.json", iter([ujson_pretty(notes).encode()])),
         ]
         cache = PartCache(read_part, lambda records: {name: pieces for name, pieces in records})
         for name, index in owner.items():

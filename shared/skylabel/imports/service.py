@@ -71,9 +71,13 @@ def _normalize_all(raw_tasks: list, config: LabelConfig, preannotated: list[str]
     required = config.data_keys
     out = []
     for index, raw in enumerate(raw_tasks):
-        if type(raw) is dict and "data" not in raw and not preannotated:
-            if all(key in raw for key in required):
-                out.append((raw, None, (), ()))
+        if type(raw) is dict and not preannotated:
+            inner = raw.get("data")
+            if inner is None and all(key in raw for key in required):
+                out.append((raw, None, (), ()))  # a flat task: the whole object is its data
+                continue
+            if type(inner) is dict and len(raw) == 1 and all(key in inner for key in required):
+                out.append((inner, None, (), ()))  # {"data": {...}} alone, as CSV/TSV/TXT rows come
                 continue
         out.append(normalize(index, raw, config, preannotated))
     return out
@@ -298,10 +302,16 @@ class FileImports:
                 url = self.ctx.blobs.presign_get(key, expires_in=7 * 24 * 3600)
                 entries.append(normalize(name, {data_key or "image": url}, config, []))
                 continue
-            for position, raw in read_tasks([content], name, data_key=data_key):
-                entry = normalize(f"{name}, {position}", raw, config, preannotated_from_fields or [])
+            rows = list(read_tasks([content], name, data_key=data_key))
+            try:
+                file_entries = _normalize_all([raw for _, raw in rows], config, preannotated_from_fields or [])
+            except Invalid:
+                # Name the file and the reader's position (row/line), not just the item number.
+                file_entries = [normalize(f"{name}, {position}", raw, config, preannotated_from_fields or [])
+                                for position, raw in rows]
+            for entry in file_entries:
                 columns.update(entry[0])
-                entries.append(entry)
+            entries += file_entries
         if not entries:
             raise Invalid("load_tasks: No tasks added", {"non_field_errors": ["load_tasks: No tasks added"]})
         blocks = IdBlocks.allocate(self.store, project_id, entries)
