@@ -6,14 +6,14 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint openapi bench clean
+.PHONY: install run test lint openapi bench synth clean
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,infra]"
 	touch $(STAMP)
 
 run: install
@@ -32,5 +32,9 @@ openapi: install
 bench: install
 	$(PY) bench/run.py
 
+# The CDK cloud assembly in infrastructure/cdk.out, offline: no AWS credentials, Docker or CDK CLI needed.
+synth: install
+	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(PY) -m infrastructure.app
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache infrastructure/cdk.out
