@@ -33,6 +33,7 @@ import base64
 import re
 import struct
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 
 from skylabel.formats.base import Chunks, Part
@@ -240,7 +241,9 @@ def _author(item: dict) -> str:
     return "".join(c for c in annotator(item) or "" if c.isalnum() or c == "@" or c == ".")
 
 
-class _BrushFormat:
+class _BrushFormat(ABC):
+    """Shared by the PNG and NumPy outputs; each subclass says how one decoded mask is encoded."""
+
     name = ""
     title = ""
     description = ""
@@ -249,8 +252,9 @@ class _BrushFormat:
     def begin(self, config: LabelConfig, project: dict) -> dict:
         return {"schema": build_schema(config)}
 
+    @abstractmethod
     def encode(self, mask: bytes, width: int, height: int) -> tuple[bytes, bool]:
-        raise NotImplementedError
+        """The bytes of one mask in this format, and whether they are zlib-deflated (inflated again on assembly)."""
 
     def part(self, state: dict, tasks: list[dict]) -> Part:
         files: dict[str, list] = {}
