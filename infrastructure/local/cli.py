@@ -52,6 +52,7 @@ def start(args: argparse.Namespace) -> int:
 
     watcher = DropWatcher(ctx, data_dir / "drop")
     watcher.start()
+    _resume_jobs(ctx)
     print(f"Skylabel serving on {base_url} (data dir: {data_dir}; drop files into {data_dir / 'drop'}/<project-id>/)",
           flush=True)
 
@@ -71,6 +72,22 @@ def start(args: argparse.Namespace) -> int:
             close()
         print("Skylabel stopped.", flush=True)
     return 0
+
+
+def _resume_jobs(ctx) -> None:
+    """Import jobs a stopped server left unfinished continue now (in the background; start is not delayed)."""
+    from skylabel.imports.jobs import ImportJobs
+
+    def resume() -> None:
+        try:
+            resumed = ImportJobs(ctx).resume_unfinished()
+        except Exception:  # noqa: BLE001 - a bad record must not stop the server
+            logging.getLogger("skylabel.local").exception("resuming unfinished import jobs failed")
+            return
+        if resumed:
+            print(f"Resuming unfinished import jobs: {', '.join(map(str, resumed))}", flush=True)
+
+    threading.Thread(target=resume, name="resume-jobs", daemon=True).start()
 
 
 def user_create(args: argparse.Namespace) -> int:

@@ -197,3 +197,34 @@ def test_csv_with_preannotated_fields_makes_predictions(api, project):
     tasks = api.call("GET", "/api/tasks", query={"project": project["id"], "fields": "all"})[1]["tasks"]
     assert tasks[0]["predictions"][0]["result"][0]["value"] == {"choices": ["Positive"]}
     assert tasks[0]["predictions"][0]["model_version"] == "preannotated"
+
+
+def test_a_stopped_process_resumes_its_unfinished_jobs(api, project, world, jobs, monkeypatch):
+    import skylabel.imports.jobs as jobs_module
+
+    monkeypatch.setattr(jobs_module, "CHUNK", 50)
+    key = f"drop/{project['id']}/left.jsonl"
+    world.blobs.put(key, b"".join(json.dumps({"text": f"t{i}"}).encode() + b"\n" for i in range(120)))
+    job = ImportJobs(world).create(project=world.items.get(*keys.project(project["id"])), user_id=1, key=key,
+                                   filename="left.jsonl")
+    # Given a job that died after committing its first chunk (the process stopped mid-way)
+    real_transact, calls = world.items.transact, {"n": 0}
+
+    def dying(operations):
+        if any(getattr(op, "sk", "").startswith("CHUNK#") for op in operations):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("process stopped")
+        return real_transact(operations)
+
+    world.items.transact = dying  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        ImportJobs(world).run(job["id"])
+    world.items.transact = real_transact  # type: ignore[method-assign]
+    assert total(api, project["id"]) == 50
+    # When the next process starts and resumes what was left
+    assert ImportJobs(world).resume_unfinished() == [job["id"]]
+    assert jobs.wait(str(job["id"]), timeout=30)
+    # Then the job completes with every task exactly once, and nothing is left to resume
+    assert total(api, project["id"]) == 120
+    assert ImportJobs(world).resume_unfinished() == []

@@ -29,6 +29,7 @@ logger = logging.getLogger("skylabel.imports")
 CHUNK = 2000
 MAX_REPORTED_ERRORS = 100
 STATUSES = ("created", "queued", "in_progress", "completed", "failed")
+ACTIVE_JOBS = "JOBS#ACTIVE"
 
 
 def source_digest(bucket: str, key: str) -> str:
@@ -47,7 +48,7 @@ class ImportJobs:
 
     def create(self, *, project: dict, user_id: int, key: str, filename: str, bucket: str = "",
                etag: str | None = None, commit_valid: bool = False, origin: str = "upload",
-               preannotated: list[str] | None = None) -> dict:
+               preannotated: list[str] | None = None, finished: bool = False) -> dict:
         """A job for the stored object `key`; the same bucket/key/etag always maps to the same job."""
         digest = source_digest(bucket, key)
         existing = self.store.get(*keys.import_source(digest))
@@ -70,6 +71,10 @@ class ImportJobs:
             "prediction_count": 0, "errors": [], "created_at": now, "updated_at": now, "started_at": None,
             "finished_at": None, "duration": None, "task_ranges": [],
         }
+        if finished:  # a record of work already done inside a request: nothing to resume, ever
+            item.update(status="completed", started_at=now, finished_at=now, duration=0)
+        else:  # in the index of unfinished jobs until it ends, so a restarted process can resume it
+            item.update(gsi2pk=ACTIVE_JOBS, gsi2sk=keys.pad(job_id))
         source = {"pk": keys.import_source(digest)[0], "sk": "SRC", "job_id": job_id, "etag": etag}
         condition = (Condition.not_exists() if existing is None
                      else Condition.equals("job_id", existing["job_id"]))
@@ -86,11 +91,8 @@ class ImportJobs:
 
     def record_inline(self, *, project: dict, user_id: int, key: str, filename: str) -> int:
         """History for a file imported inside its request (its tasks are already written)."""
-        job = self.create(project=project, user_id=user_id, key=key, filename=filename, origin="upload")
-        now = self._now()
-        self.store.update(*keys.job(job["id"]), set={"status": "completed", "started_at": now, "finished_at": now,
-                                                     "updated_at": now, "duration": 0})
-        return job["id"]
+        return self.create(project=project, user_id=user_id, key=key, filename=filename, origin="upload",
+                           finished=True)["id"]
 
     def import_object(self, *, bucket: str, key: str, etag: str | None) -> dict:
         """An object landed in the drop area (`drop/<project-id>/...`): find or create its job and run it."""
@@ -213,7 +215,8 @@ class ImportJobs:
         ranges = [[c["blocks"]["task"], c["count"]] for c in chunks if c.get("committed")]
         now = self._now()
         return self.store.update(*keys.job(job_id), set={
-            "status": "completed", "finished_at": now, "updated_at": now, "task_ranges": ranges,
+            "gsi2pk": None, "gsi2sk": None, "status": "completed", "finished_at": now, "updated_at": now,
+            "task_ranges": ranges,
             "duration": round(time.perf_counter() - started, 3)})
 
     def _fail(self, job: dict, message: str) -> dict:
@@ -221,7 +224,22 @@ class ImportJobs:
         now = self._now()
         errors = [*job.get("errors", []), message][-MAX_REPORTED_ERRORS:]
         return self.store.update(*keys.job(job["id"]), set={"status": "failed", "error": message,
-                                                           "errors": errors, "finished_at": now, "updated_at": now})
+                                                           "errors": errors, "finished_at": now, "updated_at": now,
+                                                           "gsi2pk": None, "gsi2sk": None})
+
+    def resume_unfinished(self) -> list[int]:
+        """Start again every job a stopped process left unfinished (the chunk records make that exactly once).
+
+        A job still waiting for its presigned upload is left alone until the file is there.
+        """
+        resumed = []
+        for job in self.store.query(ACTIVE_JOBS, index="gsi2").items:
+            waiting = job["status"] == "created" and not self.ctx.blobs.exists(job["source"]["key"])
+            if job["status"] in ("completed", "failed") or waiting:
+                continue
+            self.ctx.jobs.start("import", str(job["id"]), {"job_id": job["id"]})
+            resumed.append(job["id"])
+        return resumed
 
     def mark_failed(self, job_id: int, message: str) -> None:
         job = self.store.get(*keys.job(job_id))
