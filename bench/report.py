@@ -8,6 +8,11 @@ machine load; otherwise it falls back to the ls_baseline.md figure and says so.
 Import rows also show each server's peak RSS during the import. The drop-folder rows are Skylabel's alone (Label
 Studio has no drop folder): the plain drop import is compared with Label Studio's JSON-body import, and the
 memory-flatness row compares Skylabel with itself (peak RSS at the largest file over the smallest).
+
+Export rows: seconds until the whole file is downloaded, per format and size, with each server's peak RSS. Where
+Label Studio's large export was not run (its small one projected over the budget), its column shows the small
+export scaled linearly, and the ratio is marked as against that estimate. The export-memory rows compare
+Skylabel with itself (peak RSS at the large size over the small).
 """
 
 from __future__ import annotations
@@ -44,6 +49,16 @@ BASELINE = {
     "idle_rss": (334.0, "333–335 MiB"),
     "first_start": (46.0, "46 s (empty dir)"),
 }
+# ls_baseline.md 6a–6g: legacy exports of 10k annotated tasks, and the snapshot flow (6d POST + 6e download).
+EXPORT_BASELINE = {
+    ("JSON", "sync"): (30.9, "30.9 s (6a, 11.7 MB)"),
+    ("JSON_MIN", "sync"): (31.4, "31.4 s (6b, 4.2 MB)"),
+    ("CSV", "sync"): (32.9, "32.9 s (6c, 2.9 MB)"),
+    ("JSON", "snapshot"): (21.7, "21.7 s (6d 21.5 s + 6e 0.20 s)"),
+}
+EXPORT_BASELINE_N = 10_000
+EXPORT_FORMATS = ("JSON", "JSON_MIN", "CSV", "COCO")
+EXPORT_RSS_MAX = 1.5  # peak RSS at the large export size at most this many times the small size's
 CPU_PHASES = (
     "first_start",
     "import",
@@ -69,10 +84,12 @@ class Row:
     sky_section: Callable[[dict, dict], dict | None] | None = None
     ls_section: Callable[[dict, dict], dict | None] | None = None
     ls_show: Callable[[dict], str] | None = None  # how the LS cell shows its section; default `show`
+    baseline: Callable[[dict], tuple[float | None, str]] | None = None  # (params) -> baseline; default BASELINE
+    compare: bool = True  # False: the row has no Skylabel / LS ratio (a Skylabel-only target)
 
 
 def _ratio_at_least(factor: float) -> Callable[[float, float | None], tuple[str, bool]]:
-    return lambda _value, ratio: (f"≥{factor:g}x", ratio is not None and ratio >= factor)
+    return lambda _value, ratio: (f"≥{factor:g}x", None if ratio is None else ratio >= factor)
 
 
 def _latency(section: dict) -> str:
@@ -257,6 +274,161 @@ ROWS = (
 )
 
 
+def _export_run(result: dict, fmt: str, flow: str, n: int) -> dict | None:
+    runs = (result.get("exports") or {}).get("runs") or []
+    return next((r for r in runs if (r["format"], r["flow"], r["n"]) == (fmt, flow, n)), None)
+
+
+def _export_skip(result: dict, fmt: str, flow: str, n: int) -> dict | None:
+    skipped = (result.get("exports") or {}).get("skipped") or []
+    return next((s for s in skipped if (s["format"], s["flow"], s["n"]) == (fmt, flow, n)), None)
+
+
+def _ls_export(fmt: str, flow: str, index: int) -> Callable[[dict, dict], dict | None]:
+    """Label Studio's run at that size; at the large size, if it was not run, the small run scaled linearly."""
+
+    def section(result: dict, params: dict) -> dict | None:
+        small, large = params["exports"]
+        n = params["exports"][index]
+        run = _export_run(result, fmt, flow, n)
+        if run or index == 0:
+            return run
+        base = _export_run(result, fmt, flow, small)
+        if base is None:
+            return None
+        skip = _export_skip(result, fmt, flow, n) or {}
+        return {
+            "estimate": True,
+            "seconds": base["seconds"] * large / small,
+            "from": base,
+            "factor": large / small,
+            "reason": skip.get("reason", "not measured"),
+        }
+
+    return section
+
+
+def _export_show(section: dict) -> str:
+    if section.get("estimate"):
+        base = section["from"]
+        return (
+            f"not measured: {section['reason']}. Estimate {_short(base['n'])} × {section['factor']:g} = "
+            f"≈{section['seconds']:,.0f} s"
+        )
+    text = f"{section['seconds']:,.2f} s"
+    if section["flow"] == "snapshot":
+        stages = section.get("stages") or {}
+        job, download = (
+            f", peak {stages[k]['peak_rss_mib']:,.0f} MiB" if k in stages else "" for k in ("job", "download")
+        )
+        text += (
+            f" (POST {section['post_s']:.2f} s, completed at {section['completed_s']:.2f} s{job}; download "
+            f"{section['download_s']:.2f} s{download})"
+        )
+    return text + f", {section['bytes'] / 1e6:,.2f} MB, peak {_peak(section):,.0f} MiB"
+
+
+def _export_baseline(fmt: str, flow: str, index: int) -> Callable[[dict], tuple[float | None, str]]:
+    def baseline(params: dict) -> tuple[float | None, str]:
+        n = params["exports"][index]
+        value, text = EXPORT_BASELINE.get((fmt, flow), (None, "–"))
+        if value is None:
+            return None, "– (no COCO figure)" if fmt == "COCO" else "–"
+        if n == EXPORT_BASELINE_N:
+            return value, text
+        factor = n / EXPORT_BASELINE_N
+        return value * factor, f"≈{value * factor:,.1f} s (estimate: {text.split(' (')[1][:-1]} × {factor:g})"
+
+    return baseline
+
+
+def _export_rss(fmt: str, flow: str = "sync") -> Callable[[dict, dict], dict | None]:
+    """Peak RSS of the export at both sizes and their ratio (large / small); None until both ran."""
+
+    def section(result: dict, params: dict) -> dict | None:
+        small, large = (_export_run(result, fmt, flow, n) for n in params["exports"])
+        if not small:
+            return None
+        peaks = {run["n"]: _peak(run) for run in (small, large) if run}
+        anon = {run["n"]: run["cpu"].get("peak_anon_mib") for run in (small, large) if run}
+        ratio = _peak(large) / _peak(small) if large else None
+        anon_ratio = anon[large["n"]] / anon[small["n"]] if large and anon[large["n"]] and anon[small["n"]] else None
+        return {
+            "peaks": peaks,
+            "anon_peaks": anon,
+            "ratio": ratio,
+            "anon_ratio": anon_ratio,
+            "smallest": small["n"],
+            "largest": large["n"] if large else None,
+        }
+
+    return section
+
+
+def _export_rss_show(section: dict) -> str:
+    peaks = " / ".join(f"{_short(n)}: {peak:,.0f}" for n, peak in sorted(section["peaks"].items()))
+    if section["ratio"] is None:
+        return f"{peaks} MiB (large size not measured)"
+    text = f"{peaks} MiB → {section['ratio']:.2f}x"
+    if section["anon_ratio"] is not None:
+        anon = " / ".join(f"{peak:,.0f}" for _, peak in sorted(section["anon_peaks"].items()))
+        text += f"; heap (RssAnon) {anon} MiB → {section['anon_ratio']:.2f}x"
+    return text
+
+
+def _export_rows() -> tuple[Row, ...]:
+    rows: list[Row] = []
+    for fmt in EXPORT_FORMATS:
+        project = "image project, Image + RectangleLabels" if fmt == "COCO" else "text project"
+        for index in (0, 1):
+            rows.append(
+                Row(
+                    f"export_{fmt}_{index}",
+                    f"Export {{exports[{index}]:,}} annotated tasks, {fmt} ({project}; GET /export, until downloaded)",
+                    lambda s: s["seconds"],
+                    _export_show,
+                    False,
+                    _ratio_at_least(30),
+                    sky_section=lambda r, p, fmt=fmt, index=index: _export_run(r, fmt, "sync", p["exports"][index]),
+                    ls_section=_ls_export(fmt, "sync", index),
+                    baseline=_export_baseline(fmt, "sync", index),
+                )
+            )
+    for index in (0, 1):
+        rows.append(
+            Row(
+                f"export_snapshot_{index}",
+                f"Snapshot export {{exports[{index}]:,}} annotated tasks, JSON (POST /exports → completed → download)",
+                lambda s: s["seconds"],
+                _export_show,
+                False,
+                _ratio_at_least(30),
+                sky_section=lambda r, p, index=index: _export_run(r, "JSON", "snapshot", p["exports"][index]),
+                ls_section=_ls_export("JSON", "snapshot", index),
+                baseline=_export_baseline("JSON", "snapshot", index),
+            )
+        )
+    for fmt in EXPORT_FORMATS:
+        rows.append(
+            Row(
+                f"export_rss_{fmt}",
+                f"Peak RSS, {fmt} export, {{exports[1]:,}} vs {{exports[0]:,}} tasks (target on Skylabel's own ratio)",
+                lambda s: s["ratio"],
+                _export_rss_show,
+                False,
+                lambda value, _ratio: (f"≤{EXPORT_RSS_MAX:g}x", value is not None and value <= EXPORT_RSS_MAX),
+                sky_section=_export_rss(fmt),
+                ls_section=_export_rss(fmt),
+                baseline=lambda _p: (None, "459–498 MiB while exporting 10k (7c)"),
+                compare=False,
+            )
+        )
+    return tuple(rows)
+
+
+ROWS = ROWS + _export_rows()
+
+
 def _baseline(key: str, quick: bool) -> tuple[float | None, str]:
     entry = BASELINE[key]
     return entry["quick" if quick else "full"] if isinstance(entry, dict) else entry
@@ -274,14 +446,16 @@ def build_rows(results: dict, params: dict) -> list[dict]:
     ls = results.get("ls") or {}
     rows = []
     for row in ROWS:
-        base_value, base_text = _baseline(row.key, params["quick"])
+        base_value, base_text = row.baseline(params) if row.baseline else _baseline(row.key, params["quick"])
         sky_section = row.sky_section(sky, params) if row.sky_section else sky.get(row.key)
         ls_section = row.ls_section(ls, params) if row.ls_section else ls.get(row.key)
         sky_value = row.value(sky_section) if sky_section else None
         ls_value = row.value(ls_section) if ls_section else None
         ratio, against = None, None
-        if sky_value is not None:
+        if sky_value is not None and row.compare:
             against = "measured" if ls_value is not None else "baseline"
+            if ls_section and ls_section.get("estimate"):
+                against = "estimate"
             ratio = _ratio(row, sky_value, ls_value if ls_value is not None else base_value)
         target_text, met = ("", None)
         if row.target:
@@ -327,11 +501,42 @@ def notes(results: dict) -> list[str]:
             f"  The {skipped['n']:,}-line drop was skipped: projected {skipped['projected_s']:.0f} s from the "
             f"previous size, over the {drop.get('budget_s')} s budget."
         )
+    lines.extend(_export_notes(results))
     lines.append(
         "Peak RSS: VmRSS of the server's process tree sampled every 50 ms, and the leader's VmHWM reset at the "
         "start of each import (the larger is shown). Every import after the first runs right after an untimed "
         "restart, in its own project."
     )
+    return lines
+
+
+def _export_notes(results: dict) -> list[str]:
+    sky = (results.get("skylabel") or {}).get("exports")
+    ls = (results.get("ls") or {}).get("exports")
+    if not sky and not ls:
+        return []
+    budget = (sky or ls).get("budget_s")
+    lines = [
+        "Exports: each server holds a text project (Text + Choices) and an image project (Image + RectangleLabels, "
+        'tasks `{"image": "https://example.com/img/<i>.jpg"}`, one rectangle each with original_width/height), '
+        "built by importing tasks with one annotation each (untimed), first at the small size, then grown to the "
+        "large one. Each export runs right after an untimed restart and is timed from the request until the whole "
+        "file is read (client wall); the file is then checked to hold every task (untimed). Sync = "
+        "`GET /api/projects/{id}/export?exportType=…` (Skylabel answers the file itself up to 20,000 tasks; above, "
+        'it runs the export job and answers the finished file). Snapshot = `POST …/exports {"title": "bench"}`'
+        " → poll `GET …/exports/{id}` until completed → `GET …/download`.",
+        f"  Label Studio exports the large size only where its small export projects linearly to ≤ {budget} s "
+        "(under 40 s at 10k); otherwise its cell shows the small export scaled linearly, an estimate, and the ratio "
+        "says so.",
+    ]
+    for name, section in (("Skylabel", sky), ("Label Studio", ls)):
+        for build in (section or {}).get("builds") or []:
+            lines.append(
+                f"  {name} build ({build['kind']} project, {build['n']:,} annotated tasks to {build['total']:,}): "
+                f"{build['listable_s']:.2f} s, {build['tasks_per_s']:,.0f} tasks/s (untimed for the table)."
+            )
+        for skip in (section or {}).get("skipped") or []:
+            lines.append(f"  {name} {skip['format']} {skip['flow']} at {skip['n']:,} not measured: {skip['reason']}.")
     return lines
 
 
@@ -343,7 +548,8 @@ def markdown_table(rows: list[dict]) -> str:
     for row in rows:
         ratio = "–"
         if row["ratio"] is not None:
-            ratio = f"{row['ratio']:,.1f}x" + (" (vs baseline)" if row["ratio_against"] == "baseline" else "")
+            against = {"baseline": " (vs baseline)", "estimate": " (vs LS estimate)"}.get(row["ratio_against"], "")
+            ratio = f"{row['ratio']:,.1f}x{against}"
         target = row["target"] or "–"
         if row["met"] is not None:
             target += " met" if row["met"] else " NOT met"
@@ -366,6 +572,11 @@ def cpu_table(results: dict) -> str:
     sizes = sorted({run["n"] for n in names for run in (results[n].get("drop") or {}).get("runs") or []})
     for size in sizes:
         phases.append((f"drop {size:,}", lambda r, size=size: _drop_cpu(r, size)))
+    exports = [(results[n].get("exports") or {}).get("runs") or [] for n in names]
+    runs = [(r["format"], r["flow"], r["n"]) for runs_of in exports for r in runs_of]
+    for fmt, flow, size in sorted(set(runs), key=lambda k: (k[2], k[1] == "snapshot", EXPORT_FORMATS.index(k[0]))):
+        label = f"export {fmt} {_short(size)}" + (" (snapshot)" if flow == "snapshot" else "")
+        phases.append((label, lambda r, k=(fmt, flow, size): (_export_run(r, *k) or {}).get("cpu")))
     for label, get in phases:
         cells = []
         for name in names:

@@ -6,7 +6,12 @@ fresh data dir in a temp folder, with the exact requests of ls_baseline.md. Per 
   first start → import N tasks as one body → list page 1 and a deep page → 2×A annotation writes (sequential,
   then 8 clients) → 3 restarts on the now-populated data dir → idle RSS 10 s after the last restart → import N
   tasks as a CSV file upload → import N/10 tasks with one prediction each → (Skylabel only, as Label Studio has no
-  drop folder) drop-folder JSONL files of N/10, N and, if the N file projects to ≤ 60 s, 10×N lines.
+  drop folder) drop-folder JSONL files of N/10, N and, if the N file projects to ≤ 60 s, 10×N lines → exports of 10k and
+  100k annotated tasks (1k and 10k with --quick): JSON, JSON_MIN, CSV from a text project and COCO from an image
+  project (both built by importing tasks with one annotation each, untimed), each through the synchronous
+  `GET /api/projects/{id}/export?exportType=…` after an untimed restart, timed until the whole file is read, with
+  the server's peak RSS; plus the snapshot flow (POST …/exports → poll until completed → download) for JSON.
+  Label Studio exports the larger size only where the smaller size projects to ≤ 400 s.
 
 Every import runs in a project of its own and records the server's peak RSS during it (sampled every 50 ms, plus
 the leader's VmHWM reset at the start); every import after the first follows an untimed restart, so each starts
@@ -37,15 +42,18 @@ from pathlib import Path
 import scenarios
 from api import Api, BenchError
 from procfs import PhaseMeter, hwm_mib, own_cpu_seconds, system_busy_seconds, tree_cpu_seconds, tree_rss_mib
-from report import build_rows, cpu_table, markdown_table, notes
+from report import _short, build_rows, cpu_table, markdown_table, notes
 from servers import CREDENTIALS_FILE, REPO, TARGETS, Credentials, Server, Target, ensure_ls_venv
 
 RESULTS = REPO / "bench" / "results"
 START_TIMEOUT_S = {"skylabel": 60, "ls": 300}  # LS needs ~46 s quiet, up to 75 s contended, on an empty dir
 SCALES = {
-    "full": {"n": 100_000, "annotations": 1000, "deep_page": 900, "predictions": 10_000},
-    "quick": {"n": 10_000, "annotations": 100, "deep_page": 90, "predictions": 1_000},
+    "full": {"n": 100_000, "annotations": 1000, "deep_page": 900, "predictions": 10_000, "exports": [10_000, 100_000]},
+    "quick": {"n": 10_000, "annotations": 100, "deep_page": 90, "predictions": 1_000, "exports": [1_000, 10_000]},
 }
+# Label Studio exports the larger size only where the smaller one projects (linearly) to at most this; 400 s is
+# "under 40 s at 10k" for the full run. Otherwise the report compares with the smaller size scaled, as an estimate.
+LS_EXPORT_BUDGET_S = 400
 DROP_FACTORS = (0.1, 1, 10)  # drop-folder sizes as multiples of N: the memory-flatness series
 DROP_BUDGET_S = 60  # the 10×N drop runs only if 10× the N drop's time fits in this
 LIST_REPEATS = 20
@@ -116,6 +124,7 @@ class TargetRun:
             self.import_csv,
             self.import_predictions,
             self.drop_imports,
+            self.exports,
             self.cleanup,
         ]
         phase = "init"
@@ -152,9 +161,10 @@ class TargetRun:
         self.project_id = self.new_project("")
         self.result["project_id"] = self.project_id
 
-    def new_project(self, what: str) -> int:
+    def new_project(self, what: str, image: bool = False) -> int:
         title = f"bench {time.strftime('%Y-%m-%d %H:%M:%S')}{' ' + what if what else ''}"
-        project_id = scenarios.create_project(self.api, title)
+        create = scenarios.create_image_project if image else scenarios.create_project
+        project_id = create(self.api, title)
         self.project_ids.append(project_id)
         return project_id
 
@@ -225,6 +235,103 @@ class TargetRun:
                 f"landed (handoff {figures['handoff_s']} s, job {figures['job_duration_s']} s), peak RSS "
                 f"{meter.result['peak_mib']:,.0f} MiB (from {meter.result['rss_before_mib']:,.0f})"
             )
+
+    def exports(self) -> None:
+        """JSON, JSON_MIN, CSV (text project) and COCO (image project) at two sizes, plus the snapshot flow.
+
+        Both projects are built at the small size, exported, then grown to the large size by importing the rest
+        (untimed) and exported again. Every export follows an untimed restart, so each starts from the same idle
+        process and its peak RSS is comparable across sizes. Label Studio's large exports run only where the
+        small one projects to ≤ LS_EXPORT_BUDGET_S; its snapshot only at the small size.
+        """
+        small, large = self.params["exports"]
+        section: dict = {
+            "sizes": [small, large],
+            "budget_s": LS_EXPORT_BUDGET_S,
+            "builds": [],
+            "runs": [],
+            "skipped": [],
+        }
+        self.result["exports"] = section
+        projects = {"text": self.new_project("export text"), "image": self.new_project("export image", image=True)}
+        section["projects"] = projects
+        for kind in projects:
+            self._build(section, kind, projects[kind], 0, small)
+        for fmt in scenarios.TEXT_FORMATS:
+            self._export(section, projects["text"], fmt, small)
+        for fmt in scenarios.IMAGE_FORMATS:
+            self._export(section, projects["image"], fmt, small)
+        self._export(section, projects["text"], "JSON", small, snapshot=True)
+        for kind, formats in (("text", scenarios.TEXT_FORMATS), ("image", scenarios.IMAGE_FORMATS)):
+            wanted = [fmt for fmt in formats if self._large_wanted(section, fmt, "sync")]
+            if kind == "text" and self._large_wanted(section, "JSON", "snapshot"):
+                wanted.append("snapshot")
+            if not wanted:
+                continue
+            self._build(section, kind, projects[kind], small, large)
+            for fmt in wanted:
+                if fmt == "snapshot":
+                    self._export(section, projects[kind], "JSON", large, snapshot=True)
+                else:
+                    self._export(section, projects[kind], fmt, large)
+
+    def _build(self, section: dict, kind: str, project_id: int, first: int, last: int) -> None:
+        """Untimed for the table: import tasks first..last-1 with one annotation each (figures kept anyway)."""
+        body = (scenarios.annotated_text_body if kind == "text" else scenarios.annotated_image_body)(first, last)
+        n = last - first
+        self.say(f"building the {kind} export project: importing {n:,} annotated tasks ({len(body) / 1e6:.0f} MB)")
+        figures = scenarios.import_tasks(self.api, project_id, body, n, total=last)
+        section["builds"].append(figures | {"kind": kind, "project_id": project_id, "total": last})
+        self.say(f"  {figures['tasks_per_s']:,.0f} tasks/s ({figures['listable_s']:.1f} s)")
+
+    def _large_wanted(self, section: dict, fmt: str, flow: str) -> bool:
+        small, large = section["sizes"]
+        if self.target.name == "skylabel":
+            return True
+        if flow == "snapshot":
+            reason = "the snapshot flow is timed at the large size for Skylabel only"
+            section["skipped"].append({"format": fmt, "flow": flow, "n": large, "reason": reason})
+            return False
+        run = next((r for r in section["runs"] if (r["format"], r["flow"], r["n"]) == (fmt, flow, small)), None)
+        if run is None:
+            return False
+        projected = run["seconds"] * large / small
+        if projected <= LS_EXPORT_BUDGET_S:
+            return True
+        reason = (
+            f"{_short(small)} took {run['seconds']:.1f} s, projecting {projected:.0f} s at {_short(large)} "
+            f"(> {LS_EXPORT_BUDGET_S} s budget)"
+        )
+        section["skipped"].append(
+            {"format": fmt, "flow": flow, "n": large, "reason": reason, "projected_s": round(projected, 1)}
+        )
+        self.say(f"not exporting {fmt} at {large:,}: {reason}")
+        return False
+
+    def _export(self, section: dict, project_id: int, fmt: str, n: int, snapshot: bool = False) -> None:
+        restart_s = self.fresh_server()
+        flow = "snapshot" if snapshot else "sync"
+        self.say(f"exporting {n:,} annotated tasks as {fmt} ({flow})")
+        stages = {}
+        with PhaseMeter(self.server.pid, interval=0.05, peak=True) as meter:
+            if snapshot:  # the job and the download also metered apart: which one holds the memory
+                with PhaseMeter(self.server.pid, interval=0.05) as job_meter:
+                    stage = scenarios.snapshot_create(self.api, project_id)
+                with PhaseMeter(self.server.pid, interval=0.05) as download_meter:
+                    figures = scenarios.snapshot_download(self.api, project_id, stage, n)
+                stages = {"stages": {"job": job_meter.result, "download": download_meter.result}}
+            else:
+                figures = scenarios.sync_export(self.api, project_id, fmt, n)
+        section["runs"].append(
+            figures | {"project_id": project_id, "restart_before_s": restart_s, "cpu": meter.result} | stages
+        )
+        self.say(
+            f"  {figures['seconds']:.2f} s, {figures['bytes'] / 1e6:.1f} MB, peak RSS {meter.result['peak_mib']:,.0f} "
+            f"MiB (from {meter.result['rss_before_mib']:,.0f}), server CPU {meter.result['server_cpu_s']:.1f} s"
+        )
+        for name, stage_meter in (stages.get("stages") or {}).items():
+            peak = stage_meter["peak_rss_mib"]
+            self.say(f"    {name}: {stage_meter['wall_s']:.2f} s, sampled peak RSS {peak:,.0f} MiB")
 
     def list_pages(self) -> None:
         for key, page in (("list_page_1", 1), ("list_page_deep", self.params["deep_page"])):
@@ -358,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
             "writers": WRITERS,
             "drop_factors": DROP_FACTORS,
             "drop_budget_s": DROP_BUDGET_S,
+            "ls_export_budget_s": LS_EXPORT_BUDGET_S,
         },
         "results": {},
     }

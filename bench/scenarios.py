@@ -22,6 +22,7 @@ import queue
 import statistics
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -158,11 +159,13 @@ def import_tasks(
     n: int,
     content_type: str = "application/json",
     poll_timeout: float = 1800,
+    total: int | None = None,
 ) -> dict:
     """POST the n tasks in `body` as one request; time until GET /api/tasks reports total == n.
 
     A JSON body or a multipart file upload. A server that answers with an import job id instead of the tasks
     (Skylabel, for a file over its inline limit) is followed through `GET /api/projects/{id}/imports/{job}`.
+    `total` is what the list must report afterwards when the project already held tasks (default n).
     """
     started = time.perf_counter()
     response = api.request(
@@ -177,7 +180,7 @@ def import_tasks(
     job = None
     if reply.get("import") and not reply.get("task_count"):
         job = wait_job(api, project_id, int(reply["import"]), started, poll_timeout)
-    polls = wait_listable(api, project_id, n, started, poll_timeout)
+    polls = wait_listable(api, project_id, total or n, started, poll_timeout)
     listable = time.perf_counter() - started
     return {
         "n": n,
@@ -333,4 +336,148 @@ def annotate(new_api: Callable[[], Api], task_ids: list[int], workers: int) -> d
         "wall_s": round(wall, 3),
         "req_per_s": round(len(latencies) / wall, 2),
         **summarize(latencies),
+    }
+
+
+# --- exports ------------------------------------------------------------------------------------------------------
+# Two projects per server, built by importing tasks with one annotation each (untimed, as in ls_baseline.md 3b):
+# the text project above (JSON, JSON_MIN, CSV) and an image project with rectangles (COCO).
+
+IMAGE_CONFIG = (
+    '<View><Image name="image" value="$image"/>'
+    '<RectangleLabels name="label" toName="image">'
+    '<Label value="Car"/><Label value="Person"/><Label value="Tree"/>'
+    "</RectangleLabels></View>"
+)
+IMAGE_LABELS = ("Car", "Person", "Tree")
+TEXT_FORMATS = ("JSON", "JSON_MIN", "CSV")
+IMAGE_FORMATS = ("COCO",)
+
+
+def create_image_project(api: Api, title: str) -> int:
+    project = api.post_json("/api/projects", {"title": title, "label_config": IMAGE_CONFIG}, expect=(201,))
+    return int(project["id"])
+
+
+def rectangle(i: int) -> dict:
+    """One deterministic rectangle in percent of a 1024×768 image, with the original size COCO needs."""
+    return {
+        "from_name": "label",
+        "to_name": "image",
+        "type": "rectanglelabels",
+        "original_width": 1024,
+        "original_height": 768,
+        "image_rotation": 0,
+        "value": {
+            "x": 5 + i % 50,
+            "y": 10 + i % 40,
+            "width": 20 + i % 20,
+            "height": 15 + i % 30,
+            "rotation": 0,
+            "rectanglelabels": [IMAGE_LABELS[i % len(IMAGE_LABELS)]],
+        },
+    }
+
+
+def annotated_text_body(first: int, last: int) -> bytes:
+    """Tasks first..last-1 with one Choices annotation each (ls_baseline.md "With annotations")."""
+    tasks = [{"data": {"text": task_text(i)}, "annotations": [ANNOTATION]} for i in range(first, last)]
+    return json.dumps(tasks).encode()
+
+
+def annotated_image_body(first: int, last: int) -> bytes:
+    """Image tasks first..last-1 (`https://example.com/img/<i>.jpg`) with one rectangle annotation each."""
+    tasks = [
+        {
+            "data": {"image": f"https://example.com/img/{i}.jpg"},
+            "annotations": [{"result": [rectangle(i)], "lead_time": 1.0}],
+        }
+        for i in range(first, last)
+    ]
+    return json.dumps(tasks).encode()
+
+
+def check_export(fmt: str, content: bytes, n: int) -> dict:
+    """Untimed: the downloaded file holds n tasks (a fast wrong answer must not count); returns what it found."""
+    if fmt in ("JSON", "JSON_MIN"):
+        found = len(json.loads(content))
+    elif fmt == "CSV":
+        found = sum(1 for _ in csv.reader(io.StringIO(content.decode("utf-8")))) - 1
+    elif fmt == "COCO":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            name = next((f for f in archive.namelist() if f.endswith(".json")), None)
+            if name is None:
+                raise BenchError(f"COCO export has no JSON file: {archive.namelist()[:10]}")
+            coco = json.loads(archive.read(name))
+        found = len(coco["images"])
+        if len(coco["annotations"]) != n:
+            raise BenchError(f"COCO export has {len(coco['annotations'])} annotations, expected {n}")
+    else:
+        raise ValueError(fmt)
+    if found != n:
+        raise BenchError(f"{fmt} export holds {found} tasks, expected {n}", body=content[:500].decode(errors="replace"))
+    return {"tasks_in_file": found}
+
+
+def sync_export(api: Api, project_id: int, fmt: str, n: int, timeout: float = 1800) -> dict:
+    """`GET /api/projects/{id}/export?exportType=FMT`, timed until the whole file is read (redirects followed)."""
+    started = time.perf_counter()
+    response = api.request("GET", f"/api/projects/{project_id}/export?exportType={fmt}", timeout=timeout)
+    content = response.content
+    seconds = time.perf_counter() - started
+    return {
+        "format": fmt,
+        "flow": "sync",
+        "n": n,
+        "seconds": round(seconds, 3),
+        "bytes": len(content),
+        "status": response.status_code,
+        "redirects": [r.status_code for r in response.history],
+        "content_type": response.headers.get("Content-Type"),
+        **check_export(fmt, content, n),
+    }
+
+
+def snapshot_create(api: Api, project_id: int, timeout: float = 1800) -> dict:
+    """The snapshot flow, first half: POST …/exports {"title": "bench"} → poll GET …/exports/{id} until completed."""
+    started = time.perf_counter()
+    export = api.post_json(f"/api/projects/{project_id}/exports/", {"title": "bench"}, expect=(200, 201))
+    posted = time.perf_counter() - started
+    export_id, polls = int(export["id"]), 0
+    while export.get("status") != "completed":
+        if export.get("status") == "failed":
+            raise BenchError(f"export {export_id} failed", body=json.dumps(export)[:2000])
+        if time.perf_counter() - started > timeout:
+            raise BenchError(f"export {export_id} not completed after {timeout:.0f} s: {export.get('status')}")
+        time.sleep(0.05)
+        export = api.get_json(f"/api/projects/{project_id}/exports/{export_id}")
+        polls += 1
+    return {
+        "export_id": export_id,
+        "started": started,
+        "post_s": round(posted, 3),
+        "polls": polls,
+        "completed_s": round(time.perf_counter() - started, 3),
+    }
+
+
+def snapshot_download(api: Api, project_id: int, stage: dict, n: int, timeout: float = 1800) -> dict:
+    """Second half: GET …/exports/{id}/download (JSON), timed until read; seconds count from the POST."""
+    downloading = time.perf_counter()
+    response = api.request("GET", f"/api/projects/{project_id}/exports/{stage['export_id']}/download", timeout=timeout)
+    content = response.content
+    done = time.perf_counter()
+    return {
+        "format": "JSON",
+        "flow": "snapshot",
+        "n": n,
+        "seconds": round(done - stage["started"], 3),
+        "post_s": stage["post_s"],
+        "completed_s": stage["completed_s"],
+        "download_s": round(done - downloading, 3),
+        "polls": stage["polls"],
+        "bytes": len(content),
+        "status": response.status_code,
+        "redirects": [r.status_code for r in response.history],
+        **check_export("JSON", content, n),
     }
