@@ -18,6 +18,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from skylabel.adapters.localfs import content_disposition
 from skylabel.context import Context
 from skylabel.imports.events import handle_sqs_event, s3_event
 from skylabel.imports.service import drop_bucket
@@ -119,14 +120,20 @@ class Handler(BaseHTTPRequestHandler):
                 threading.Thread(target=handle_sqs_event, args=(ctx, event), daemon=True).start()
             return
         try:
-            data = blobs.get(key)
+            size, chunks = blobs.size(key), blobs.open(key)  # type: ignore[attr-defined]
         except Exception:  # noqa: BLE001 - any miss is a 404 for the client
             self._send(404, {"content-type": "application/json"}, b'{"status_code": 404, "detail": "Not found."}')
             return
-        headers = {"content-type": "application/octet-stream"}
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
         if q.get("filename"):
-            headers["content-disposition"] = blobs.content_disposition(q["filename"])  # type: ignore[attr-defined]
-        self._send(200, headers, data)
+            self.send_header("Content-Disposition", content_disposition(q["filename"]))
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        for chunk in chunks:  # streamed from disk: a 1 GB export never sits in memory
+            self.wfile.write(chunk)
 
     def _send(self, status: int, headers: dict, data: bytes, cookies: list[str] | None = None) -> None:
         self.send_response(status)

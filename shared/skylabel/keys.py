@@ -100,6 +100,11 @@ def prediction_pointer(prediction_id: int) -> tuple[str, str]:
     return f"PRED#{prediction_id}", "PTR"
 
 
+def shard_labels(project_id: int, task_id: int) -> str:
+    """gsi2 partition of a task shard's annotations and predictions: an export part reads them in one query."""
+    return f"PROJECT#{project_id}#LABELS#{task_shard(task_id):08d}"
+
+
 def task_lock(task_id: int, user_id: int) -> tuple[str, str]:
     return f"TASK#{task_id}", f"LOCK#{pad(user_id)}"
 

@@ -30,7 +30,7 @@ def local_context(data_dir: Path, *, base_url: str, settings: Settings | None = 
         blobs=LocalBlobStore(data_dir / "files", base_url=base_url, secret=settings.secret.encode()),
         settings=settings,
     )
-    ctx.jobs = ThreadJobRunner(workflows(ctx))
+    ctx.jobs = ThreadJobRunner(workflows(ctx), part_concurrency=1)
     return ctx
 
 

@@ -124,3 +124,17 @@ def test_two_exports_at_once(api, labelled, jobs):
     a = _raw(api, f"/api/projects/{pid}/exports/{first['id']}/download")[2]
     b = _raw(api, f"/api/projects/{pid}/exports/{second['id']}/download")[2]
     assert json.loads(a) == json.loads(b)
+
+
+def test_export_parts_read_labels_per_shard_not_per_task(api, labelled, monkeypatch):
+    # Given an export whose tasks all have labels in the shard's label index
+    import skylabel.exports.service as service_module
+
+    def no_per_task_reads(*_args, **_kwargs):
+        raise AssertionError("an export part read a task's partition one by one")
+
+    monkeypatch.setattr(service_module, "load_bundle", no_per_task_reads)
+    pid, ids = labelled
+    # Then the whole export is built from one label query per shard
+    tasks = json.loads(_raw(api, f"/api/projects/{pid}/export", download_all_tasks="true")[2])
+    assert [len(t["annotations"]) for t in tasks] == [1, 1, 1, 0, 0]

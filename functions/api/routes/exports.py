@@ -14,7 +14,9 @@ from skylabel_api import deps
 from skylabel_api.responses import created, no_content, ok
 
 router = APIGatewayHttpRouter()
-INLINE_BYTES = 5 * 1024 * 1024  # bigger files answer 302 to the stored file (Lambda answers are capped at 6 MB)
+# Bigger files answer 302 to the stored file: Lambda answers are capped at 6 MB, and locally the file then
+# streams from disk instead of passing through the handler whole. Both SDK clients follow the redirect.
+INLINE_BYTES = 5 * 1024 * 1024
 
 
 def _service() -> ExportService:
@@ -27,7 +29,7 @@ def _ids() -> list[int]:
 
 def _download(service: ExportService, entry: dict) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{entry["filename"]}"'}
-    if entry["size"] > INLINE_BYTES and deps.ctx().settings.runtime == "aws":
+    if entry["size"] > INLINE_BYTES:  # a redirect to the stored file: S3 in AWS, the local server's signed URL here
         url = deps.ctx().blobs.presign_get(entry["key"], expires_in=3600, filename=entry["filename"])
         return Response(status_code=302, content_type="text/plain", body="", headers={"Location": url})
     ext = entry.get("ext", "json")

@@ -110,6 +110,13 @@ class LocalBlobStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(source, target)
 
+    def size(self, key: str) -> int:
+        """Bytes in the object (the local server sends it as Content-Length while streaming the file)."""
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            raise BlobNotFound(key) from None
+
     def get(self, key: str) -> bytes:
         path = self._path(key)
         try:

@@ -31,8 +31,12 @@ def _json_copy(value: Any) -> Any:
 
 
 class ThreadJobRunner:
-    def __init__(self, workflows: Mapping[str, Workflow], max_workers: int = 4) -> None:
+    def __init__(self, workflows: Mapping[str, Workflow], max_workers: int = 4,
+                 part_concurrency: int | None = None) -> None:
+        """`part_concurrency` caps every workflow's parallel parts: in one CPython process threads share the
+        GIL, so CPU-bound parts gain nothing from running together and only multiply memory."""
         self._workflows = dict(workflows)
+        self._part_cap = part_concurrency
         self._jobs = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="skylabel-job")
         self._parts = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="skylabel-part")
         self._done: dict[str, threading.Event] = {}
@@ -75,7 +79,7 @@ class ThreadJobRunner:
 
     def _run_parts(self, workflow: Workflow, payload: dict, parts: list[dict]) -> list[dict]:
         """Run parts with a sliding window of `max_concurrency`; results keep the parts' order, as Map does."""
-        limit = max(1, workflow.max_concurrency)
+        limit = max(1, min(workflow.max_concurrency, self._part_cap or workflow.max_concurrency))
         results: list[Any] = [None] * len(parts)
         running: dict[Future, int] = {}
         queue = iter(enumerate(parts))

@@ -12,9 +12,7 @@ from skylabel.tasks.views import Bundle, annotation_view, prediction_view
 
 
 def _annotation(item: dict) -> dict:
-    view = annotation_view(item)
-    view.pop("created_username", None)
-    view.pop("created_ago", None)
+    view = annotation_view(item, for_export=True)
     view["prediction"] = {}
     view["result_count"] = len(view.get("result") or [])
     view["unique_id"] = str(uuid.uuid5(uuid.NAMESPACE_OID, f"skylabel-annotation-{item['id']}"))

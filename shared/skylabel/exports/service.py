@@ -250,18 +250,30 @@ class ExportService:
         return {"index": part["index"], "count": len(tasks), "summary": result.summary}
 
     def _bundles(self, items: list[dict], options: ExportOptions) -> Iterator[Bundle]:
+        """The shard's tasks with their labels: one query for all the shard's annotations and predictions
+        (gsi2 `PROJECT#<id>#LABELS#<shard>`), not one per task. A task whose counters say it has labels the
+        index did not return is read whole, so nothing is ever exported without its labels."""
         wanted = set(options.ids) if options.ids else None
+        labels: dict[int, tuple[list[dict], list[dict]]] = {}
+        if items:
+            for label in self.store.query(keys.shard_labels(items[0]["project"], items[0]["id"]), index="gsi2").items:
+                annotations, predictions = labels.setdefault(label["task"], ([], []))
+                (predictions if label["sk"].startswith("PRED#") else annotations).append(label)
         for task in items:
             if wanted is not None and task["id"] not in wanted:
                 continue
-            labelled = task.get("total_annotations", 0) or task.get("cancelled_annotations", 0)
-            if not options.all_tasks and not labelled:
+            n_annotations = task.get("total_annotations", 0) + task.get("cancelled_annotations", 0)
+            if not options.all_tasks and not n_annotations:
                 continue
-            has_any = labelled or task.get("total_predictions", 0)
-            bundle = load_bundle(self.store, task["id"]) if has_any else Bundle(task=task)
-            if bundle is not None:
-                hydrate(self.ctx, [bundle.task])
-                yield bundle
+            annotations, predictions = labels.get(task["id"], ([], []))
+            if len(annotations) != n_annotations or len(predictions) != task.get("total_predictions", 0):
+                bundle = load_bundle(self.store, task["id"])
+                if bundle is None:
+                    continue
+            else:
+                bundle = Bundle(task=task, annotations=annotations, predictions=predictions)
+            hydrate(self.ctx, [bundle.task])
+            yield bundle
 
     def finish(self, export_id: int, fmt: str, results: list[dict]) -> None:
         loaded = self._load(export_id)
