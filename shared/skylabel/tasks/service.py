@@ -20,7 +20,7 @@ from skylabel.projects.service import ProjectService
 from skylabel.tasks.index import TaskIndex, marker_updates, shard_counts
 from skylabel.tasks.payload import hydrate, offload_large
 from skylabel.tasks.state import summary_update, usage_delta
-from skylabel.tasks.views import Bundle, listing_columns, listing_row, load_bundle, task_full, task_short
+from skylabel.tasks.views import TASK_DEFAULTS, Bundle, listing_columns, listing_row, load_bundle, task_full, task_short
 from skylabel.timeutil import iso
 
 # Columns a filter or ordering may touch that live outside the task item (they need the task partition).
@@ -244,24 +244,26 @@ class TaskService:
 
     def _filtered(self, project_id: int, compiled, only_annotated: bool, page: int,
                   page_size: int) -> tuple[list[Bundle], int, tuple[int, int]]:
+        """Evaluate the query over the project's task items. Only the columns the query reads get their
+        defaults filled in, and only tasks on the requested page become bundles: at 100,000 tasks the cost is
+        reading the items, not building objects for them."""
         items = hydrate(self.ctx, TaskIndex(self.store).all(project_id))
         if only_annotated:
             items = [t for t in items if t.get("total_annotations", 0) > 0]
-        needs_partition = bool(set(compiled.needed_columns) & PARTITION_COLUMNS)
-        bundles = [self._bundle_for_listing(t, True) if needs_partition else Bundle(task=t) for t in items]
-        rows = []
-        for b in bundles:
-            row = listing_row(b.task)
+        needed = set(compiled.needed_columns) | {"total_annotations", "total_predictions"}
+        defaults = [(c, TASK_DEFAULTS[c]) for c in needed if c in TASK_DEFAULTS]
+        needs_partition = bool(needed & PARTITION_COLUMNS)
+        for task in items:  # fresh items from the store: filling them in place copies nothing
+            for column, value in defaults:
+                if column not in task:
+                    task[column] = value
             if needs_partition:
-                row.update(listing_columns(b))
-            row["_bundle"] = b
-            rows.append(row)
-        matched = compiled.sort([r for r in rows if compiled.matches(r)])
-        total = len(matched)
-        totals = (sum(r.get("total_annotations", 0) for r in matched),
-                  sum(r.get("total_predictions", 0) for r in matched))
+                task.update(listing_columns(self._bundle_for_listing(task, True)))
+        matched = compiled.sort([t for t in items if compiled.matches(t)])
+        totals = (sum(t.get("total_annotations", 0) for t in matched),
+                  sum(t.get("total_predictions", 0) for t in matched))
         window = matched[(page - 1) * page_size: page * page_size]
-        return [self._bundle_for_listing(r["_bundle"].task, True) for r in window], total, totals
+        return [self._bundle_for_listing(t, True) for t in window], len(matched), totals
 
     def ids_matching(self, actor: Actor, project_id: int, selected: dict | None) -> list[int]:
         """Task ids a Data Manager selection (`selectedItems` + filters) covers, for bulk actions."""
