@@ -228,3 +228,23 @@ def test_a_stopped_process_resumes_its_unfinished_jobs(api, project, world, jobs
     # Then the job completes with every task exactly once, and nothing is left to resume
     assert total(api, project["id"]) == 120
     assert ImportJobs(world).resume_unfinished() == []
+
+
+def test_a_retried_import_with_an_idempotency_key_imports_once(api, project):
+    body = [{"text": "a"}, {"text": "b"}]
+    headers = {"idempotency-key": "batch-2026-11-27"}
+    first = api.call("POST", f"/api/projects/{project['id']}/import", body=body, headers=dict(headers),
+                     query={"return_task_ids": "true"})[1]
+    # When the client retries the very same request (a timeout on its side, say)
+    again = api.call("POST", f"/api/projects/{project['id']}/import", body=body, headers=dict(headers),
+                     query={"return_task_ids": "true"})[1]
+    # Then it gets the first answer back and the tasks exist once
+    assert again["task_ids"] == first["task_ids"] and again["task_count"] == 2
+    assert total(api, project["id"]) == 2
+    # A bad import does not burn its key: the corrected retry runs
+    bad_key = {"idempotency-key": "fix-me"}
+    assert api.call("POST", f"/api/projects/{project['id']}/import", body=[{"nope": 1}], headers=dict(bad_key))[0] \
+        == 400
+    assert api.call("POST", f"/api/projects/{project['id']}/import", body=[{"text": "c"}],
+                    headers=dict(bad_key))[0] == 201
+    assert total(api, project["id"]) == 3

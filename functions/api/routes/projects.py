@@ -114,7 +114,8 @@ def import_tasks(project_id: int):
         return created(FileImports(deps.ctx()).import_url(deps.actor(), project_id, url, **options))
     answer = ImportService(deps.ctx()).import_json(
         deps.actor(), project_id, deps.json_body(), return_task_ids=options["return_task_ids"],
-        preannotated_from_fields=options["preannotated_from_fields"])
+        preannotated_from_fields=options["preannotated_from_fields"],
+        idempotency_key=(deps.event().headers or {}).get("idempotency-key"))
     return created(answer)
 
 

@@ -9,6 +9,7 @@ a resumable job (imports/jobs.py) commit each chunk exactly once.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 import uuid
@@ -19,9 +20,9 @@ from skylabel import ids, keys
 from skylabel.annotations.service import annotation_item, expand_bare_result, pointer, prediction_item
 from skylabel.batching import chunked
 from skylabel.context import Actor, Context
-from skylabel.errors import Invalid
+from skylabel.errors import Conflict, Invalid
 from skylabel.labeling_config import LabelConfig, parse_label_config
-from skylabel.ports import Condition, Update
+from skylabel.ports import Condition, ConditionFailed, Update
 from skylabel.projects.service import ProjectService
 from skylabel.tasks.index import marker_updates, shard_counts
 from skylabel.tasks.payload import offload_large
@@ -201,10 +202,35 @@ class ImportService:
         self.store = ctx.items
 
     def import_json(self, actor: Actor, project_id: int, payload: object, *, return_task_ids: bool = False,
-                    preannotated_from_fields: list[str] | None = None) -> dict:
-        """A JSON body: all of it validated, then written as one batch, answered with Label Studio's fields."""
+                    preannotated_from_fields: list[str] | None = None, idempotency_key: str | None = None) -> dict:
+        """A JSON body: all of it validated, then written as one batch, answered with Label Studio's fields.
+
+        With an `Idempotency-Key`, a retried request (the SDK retries POSTs on timeouts and 5xx) gets the first
+        answer back instead of importing the tasks again; the key is remembered for a day.
+        """
         started = time.perf_counter()
         project = ProjectService(self.ctx).get_item(actor, project_id)
+        claim = self._claim(project_id, idempotency_key) if idempotency_key else None
+        if claim is not None and claim.get("status") == "done":
+            return _replay(claim, return_task_ids)
+        try:
+            entries, blocks, built = self._import_entries(actor, project, payload, preannotated_from_fields)
+        except BaseException:
+            if claim is not None:
+                self.store.delete(claim["pk"], claim["sk"])  # a corrected retry with the same key may run
+            raise
+        task_ids = list(range(blocks.task, blocks.task + len(entries))) if return_task_ids else None
+        answer = import_answer(tasks=len(entries), annotations=built.annotation_count,
+                               predictions=built.prediction_count, started=started, task_ids=task_ids)
+        if claim is not None:
+            stored = {k: v for k, v in answer.items() if k != "task_ids"}
+            self.store.update(claim["pk"], claim["sk"], set={
+                "status": "done", "answer": stored, "first_task": blocks.task, "count": len(entries),
+                "ttl": int(self.ctx.clock()) + IDEMPOTENCY_SECONDS})
+        return answer
+
+    def _import_entries(self, actor: Actor, project: dict, payload: object,
+                        preannotated_from_fields: list[str] | None) -> tuple[list[tuple], IdBlocks, Built]:
         raw_tasks = payload if isinstance(payload, list) else [payload] if isinstance(payload, dict) else None
         if raw_tasks is None:
             raise Invalid("Send a JSON list of tasks or one task object.",
@@ -213,12 +239,27 @@ class ImportService:
             raise Invalid("load_tasks: No tasks added", {"non_field_errors": ["load_tasks: No tasks added"]})
         config = parse_label_config(project.get("label_config"))
         entries = _normalize_all(raw_tasks, config, preannotated_from_fields or [])
-        blocks = IdBlocks.allocate(self.store, project_id, entries)
+        blocks = IdBlocks.allocate(self.store, project["id"], entries)
         built = build(project, actor.user_id, entries, blocks, iso(self.ctx.clock()))
         write(self.ctx, built)
-        task_ids = list(range(blocks.task, blocks.task + len(entries))) if return_task_ids else None
-        return import_answer(tasks=len(entries), annotations=built.annotation_count,
-                             predictions=built.prediction_count, started=started, task_ids=task_ids)
+        return entries, blocks, built
+
+    def _claim(self, project_id: int, key: str) -> dict | None:
+        """Take the key for this request; the existing record when another request already took it."""
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        # A running claim is a short lease: if its process dies, the key frees itself for the retry.
+        item = {"pk": f"IDEMPOTENCY#{project_id}#{digest}", "sk": "IMPORT", "status": "in_progress",
+                "ttl": int(self.ctx.clock()) + CLAIM_LEASE_SECONDS}
+        try:
+            self.store.put(item, Condition.not_exists())
+            return item
+        except ConditionFailed:
+            existing = self.store.get(item["pk"], item["sk"])
+            if existing is None:  # expired or released between the two calls: take it now
+                return self._claim(project_id, key)
+            if existing.get("status") != "done":
+                raise Conflict("An import with this Idempotency-Key is still running; retry in a moment.") from None
+            return existing
 
     def import_predictions(self, actor: Actor, project_id: int, payload: object) -> dict:
         """`POST /api/projects/{id}/import/predictions`: many predictions, one transaction per task."""
@@ -240,6 +281,17 @@ class ImportService:
         for body in bodies:
             service.create_prediction(actor, body)
         return {"created": len(bodies)}
+
+
+IDEMPOTENCY_SECONDS = 24 * 3600  # how long a finished import's answer is replayed
+CLAIM_LEASE_SECONDS = 600
+
+
+def _replay(claim: dict, return_task_ids: bool) -> dict:
+    answer = dict(claim["answer"])
+    if return_task_ids:
+        answer["task_ids"] = list(range(claim["first_task"], claim["first_task"] + claim["count"]))
+    return answer
 
 
 def safe_filename(name: str) -> str:
