@@ -50,16 +50,17 @@ def start(args: argparse.Namespace) -> int:
         return 1
     from skylabel_local.drops import DropWatcher
 
+    def stop(_signum, _frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    # Ctrl-C and SIGTERM both stop cleanly, also when the shell started us with SIGINT ignored (`cmd &`).
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     watcher = DropWatcher(ctx, data_dir / "drop")
     watcher.start()
     _resume_jobs(ctx)
     print(f"Skylabel serving on {base_url} (data dir: {data_dir}; drop files into {data_dir / 'drop'}/<project-id>/)",
           flush=True)
-
-    def stop(_signum, _frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
