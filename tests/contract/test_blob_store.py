@@ -75,23 +75,12 @@ def _local_url_parts(url: str) -> tuple[str, dict[str, str]]:
     return key, {name: values[0] for name, values in parse_qs(parts.query).items()}
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-
-
 @pytest.fixture(params=["local", "s3"])
 def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Blobs]:
     if request.param == "local":
         yield Blobs("local", LocalBlobStore(tmp_path / "blobs", BASE_URL, SECRET, clock=FakeClock()))
         return
-    request.getfixturevalue("aws_env")
+    request.getfixturevalue("aws_credentials")  # the contract suites' shared fake credentials
     import boto3
     from moto import mock_aws
 

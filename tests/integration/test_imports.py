@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -32,6 +33,29 @@ def upload(api, project_id: int, files, **query):
 
 def total(api, project_id):
     return api.call("GET", "/api/tasks", query={"project": project_id})[1]["total"]
+
+
+def jsonl(count: int) -> bytes:
+    return b"".join(json.dumps({"text": f"t{i}"}).encode() + b"\n" for i in range(count))
+
+
+@contextmanager
+def dies_at_chunk_commit(world, nth: int, message: str):
+    """The store raises on the nth chunk commit (after that chunk's tasks are written): a crash mid-job."""
+    real_transact, calls = world.items.transact, {"n": 0}
+
+    def dying(operations):
+        if any(getattr(op, "sk", "").startswith("CHUNK#") for op in operations):
+            calls["n"] += 1
+            if calls["n"] == nth:
+                raise RuntimeError(message)
+        return real_transact(operations)
+
+    world.items.transact = dying  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        world.items.transact = real_transact  # type: ignore[method-assign]
 
 
 @pytest.fixture
@@ -68,7 +92,7 @@ def test_a_bad_row_rejects_the_whole_file(api, project):
 
 def test_big_file_becomes_a_job_with_progress(api, project, world, jobs):
     world.settings = world.settings.model_copy(update={"inline_import_bytes": 0})
-    lines = b"".join(json.dumps({"text": f"t{i}"}).encode() + b"\n" for i in range(4500))
+    lines = jsonl(4500)
     status, answer = upload(api, project["id"], [("big.jsonl", lines)])
     assert status == 201 and "import" in answer
     assert jobs.wait(str(answer["import"]), timeout=60)
@@ -105,21 +129,11 @@ def test_crash_halfway_resumes_without_duplicates(api, project, world, monkeypat
 
     monkeypatch.setattr(jobs_module, "CHUNK", 100)
     key = f"drop/{project['id']}/resume.jsonl"
-    world.blobs.put(key, b"".join(json.dumps({"text": f"t{i}"}).encode() + b"\n" for i in range(450)))
+    world.blobs.put(key, jsonl(450))
     event = s3_event("bucket", key, "etag-r", 1)
     # Given a store that dies after the third chunk's tasks are written, before that chunk commits
-    real_transact, calls = world.items.transact, {"n": 0}
-
-    def dying_transact(operations):
-        if any(getattr(op, "sk", "").startswith("CHUNK#") for op in operations):
-            calls["n"] += 1
-            if calls["n"] == 3:
-                raise RuntimeError("Lambda timed out")
-        return real_transact(operations)
-
-    world.items.transact = dying_transact  # type: ignore[method-assign]
-    first = handle_sqs_event(world, event)
-    world.items.transact = real_transact  # type: ignore[method-assign]
+    with dies_at_chunk_commit(world, 3, "Lambda timed out"):
+        first = handle_sqs_event(world, event)
     # Then the message is failed back to SQS, and the redelivery finishes the job exactly
     assert len(first["batchItemFailures"]) == 1
     assert handle_sqs_event(world, event) == {"batchItemFailures": []}
@@ -204,23 +218,12 @@ def test_a_stopped_process_resumes_its_unfinished_jobs(api, project, world, jobs
 
     monkeypatch.setattr(jobs_module, "CHUNK", 50)
     key = f"drop/{project['id']}/left.jsonl"
-    world.blobs.put(key, b"".join(json.dumps({"text": f"t{i}"}).encode() + b"\n" for i in range(120)))
+    world.blobs.put(key, jsonl(120))
     job = ImportJobs(world).create(project=world.items.get(*keys.project(project["id"])), user_id=1, key=key,
                                    filename="left.jsonl")
     # Given a job that died after committing its first chunk (the process stopped mid-way)
-    real_transact, calls = world.items.transact, {"n": 0}
-
-    def dying(operations):
-        if any(getattr(op, "sk", "").startswith("CHUNK#") for op in operations):
-            calls["n"] += 1
-            if calls["n"] == 2:
-                raise RuntimeError("process stopped")
-        return real_transact(operations)
-
-    world.items.transact = dying  # type: ignore[method-assign]
-    with pytest.raises(RuntimeError):
+    with dies_at_chunk_commit(world, 2, "process stopped"), pytest.raises(RuntimeError):
         ImportJobs(world).run(job["id"])
-    world.items.transact = real_transact  # type: ignore[method-assign]
     assert total(api, project["id"]) == 50
     # When the next process starts and resumes what was left
     assert ImportJobs(world).resume_unfinished() == [job["id"]]
