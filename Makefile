@@ -6,9 +6,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint openapi bench synth clean
+FRONTEND_STAMP := frontend/node_modules/.installed
+CHROMIUM ?= /usr/bin/chromium
 
-install: $(STAMP)
+.PHONY: install frontend browser run test lint openapi bench synth clean
+
+install: $(STAMP) frontend
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,12 +19,26 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[test,infra]"
 	touch $(STAMP)
 
+# The browser app: npm packages from the lock file, then the build (editor files vendored, types checked).
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $(FRONTEND_STAMP)
+
+frontend: $(FRONTEND_STAMP)
+	cd frontend && npm run --silent build
+
+# Debian's Chromium for the browser tests (never a test tool's own browser download).
+browser:
+	@test -x $(CHROMIUM) || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -q && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
 run: install
 	$(VENV)/bin/skylabel start --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(VENV)/bin/ruff check shared functions infrastructure tests bench
 	$(PY) -m pytest
+	cd frontend && npx vitest run
 
 lint: install
 	$(VENV)/bin/ruff check shared functions infrastructure tests bench
@@ -37,4 +54,4 @@ synth: install
 	JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 $(PY) -m infrastructure.app
 
 clean:
-	rm -rf $(VENV) .pytest_cache infrastructure/cdk.out
+	rm -rf $(VENV) .pytest_cache infrastructure/cdk.out frontend/node_modules frontend/dist frontend/public/vendor

@@ -15,7 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
-from skylabel.settings import ENV_PASSWORD, ENV_USER_TOKEN, ENV_USERNAME, Settings
+from skylabel.settings import ENV_FRONTEND_DIR, ENV_PASSWORD, ENV_USER_TOKEN, ENV_USERNAME, Settings
 
 
 def _context(data_dir: Path, base_url: str):
@@ -35,6 +35,7 @@ def start(args: argparse.Namespace) -> int:
     from skylabel_api import deps
     from skylabel_api.handler import lambda_handler
     from skylabel_local.gateway import LocalGateway
+    from skylabel_local.static import StaticSite, default_root
 
     data_dir = _data_dir(args.data_dir)
     base_url = f"http://{args.host}:{args.port}"
@@ -44,7 +45,8 @@ def start(args: argparse.Namespace) -> int:
     if username and password and token:
         UserService(ctx).ensure_user(username, password, token)
     try:
-        server = LocalGateway((args.host, args.port), ctx, lambda_handler)
+        site = StaticSite(Path(args.frontend_dir) if args.frontend_dir else default_root())
+        server = LocalGateway((args.host, args.port), ctx, lambda_handler, site)
     except OSError as exc:
         print(f"skylabel: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -130,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8080)
     run.add_argument("--data-dir", help="where data lives (default: the user's data folder)")
+    run.add_argument("--frontend-dir", default=os.environ.get(ENV_FRONTEND_DIR),
+                     help="the built browser app to serve at / (default: the checkout's frontend/dist)")
     run.set_defaults(func=start)
     user = commands.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
     create = user.add_parser("create", help="create a user (in a new organization)")

@@ -22,6 +22,7 @@ from skylabel.adapters.localfs import content_disposition
 from skylabel.context import Context
 from skylabel.imports.events import handle_sqs_event, s3_event
 from skylabel.imports.service import drop_bucket
+from skylabel_local.static import StaticSite, is_app_path
 
 logger = logging.getLogger("skylabel.local")
 _RESOLVE = threading.Lock()
@@ -84,12 +85,18 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/local-blob/"):
             self._blob(body)
             return
+        site = self.server.site  # type: ignore[attr-defined]
+        if site is not None and is_app_path(self.command, urlsplit(self.path).path):
+            answer = site.answer(unquote(urlsplit(self.path).path), headers.get("accept-encoding", ""))
+            self._send(answer.status, answer.headers, answer.body)
+            return
         event = to_event(self.command, self.path, headers, body, self.client_address[0])
         with _RESOLVE:
             result = self.server.lambda_handler(event, None)  # type: ignore[attr-defined]
         payload = result.get("body") or ""
         data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
-        out_headers = dict(result.get("headers") or {})
+        # No CSP on API answers: JSON is never rendered, and /api/docs (Swagger UI) loads its script from a CDN.
+        out_headers = {"X-Content-Type-Options": "nosniff", **dict(result.get("headers") or {})}
         self._send(result.get("statusCode", 200), out_headers, data, result.get("cookies") or [])
 
     def _blob(self, body: bytes) -> None:
@@ -155,7 +162,9 @@ class LocalGateway(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], context: Context, lambda_handler) -> None:
+    def __init__(self, address: tuple[str, int], context: Context, lambda_handler,
+                 site: StaticSite | None = None) -> None:
         super().__init__(address, Handler)
         self.context = context
         self.lambda_handler = lambda_handler
+        self.site = site

@@ -1,0 +1,93 @@
+"""Serves the built browser app (frontend/dist) on the local server, as CloudFront does in AWS.
+
+A GET for a path that is not the API's answers the file when one exists and `index.html` otherwise, so the
+SPA's own routes (`/projects/3/data`) survive a reload. Files under `assets/` carry content hashes in their
+names and are cached for a year; everything else is revalidated. Text and script files are gzipped once per
+file version and kept in memory (the editor bundle is 2 MB raw, 0.6 MB gzipped).
+"""
+
+from __future__ import annotations
+
+import gzip
+import mimetypes
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from skylabel.webpolicy import security_headers
+
+API_PREFIXES = ("/api/", "/local-blob/", "/data/")
+API_PATHS = {"/api", "/health", "/version", "/user/signup"}
+COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt", ".map")
+TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".html": "text/html; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
+         ".txt": "text/plain; charset=utf-8", ".map": "application/json", ".png": "image/png",
+         ".ico": "image/x-icon", ".woff2": "font/woff2"}
+
+
+def default_root() -> Path:
+    """The repository's frontend/dist (the package is installed in editable mode from the checkout)."""
+    return Path(__file__).resolve().parents[2] / "frontend" / "dist"
+
+
+def is_app_path(method: str, path: str) -> bool:
+    """True when a request is for the browser app rather than the API."""
+    if method not in ("GET", "HEAD"):
+        return False
+    return path not in API_PATHS and not path.startswith(API_PREFIXES)
+
+
+@dataclass(frozen=True)
+class StaticAnswer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class StaticSite:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._gzipped: dict[tuple[Path, int], bytes] = {}
+        self._lock = threading.Lock()
+
+    def available(self) -> bool:
+        return (self.root / "index.html").is_file()
+
+    def answer(self, path: str, accept_encoding: str = "") -> StaticAnswer:
+        if not self.available():
+            body = (b"The browser app is not built. Run `make install` (or `cd frontend && npm ci && npm run build`);"
+                    b" the API is at /api/.\n")
+            return StaticAnswer(503, {"Content-Type": "text/plain; charset=utf-8", **security_headers()}, body)
+        file = self._resolve(path)
+        is_index = file is None
+        file = file or self.root / "index.html"
+        data = file.read_bytes()
+        headers = {"Content-Type": TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
+                   or "application/octet-stream", **security_headers()}
+        hashed = not is_index and file.parent.name == "assets"
+        headers["Cache-Control"] = "public, max-age=31536000, immutable" if hashed else "no-cache"
+        if file.suffix in COMPRESSIBLE and "gzip" in accept_encoding:
+            data = self._gzip(file, data)
+            headers["Content-Encoding"] = "gzip"
+            headers["Vary"] = "Accept-Encoding"
+        return StaticAnswer(200, headers, data)
+
+    def _resolve(self, path: str) -> Path | None:
+        """The file a path names inside the root, or None (unknown paths, folders and escapes alike)."""
+        relative = path.lstrip("/")
+        if not relative or "\x00" in relative:
+            return None
+        candidate = (self.root / relative).resolve()
+        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+            return None
+        return candidate
+
+    def _gzip(self, file: Path, data: bytes) -> bytes:
+        key = (file, file.stat().st_mtime_ns)
+        with self._lock:
+            cached = self._gzipped.get(key)
+        if cached is None:
+            cached = gzip.compress(data, compresslevel=6, mtime=0)
+            with self._lock:
+                self._gzipped[key] = cached
+        return cached
