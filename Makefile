@@ -39,6 +39,7 @@ test: install browser
 	$(VENV)/bin/ruff check shared functions infrastructure tests bench
 	$(PY) -m pytest
 	cd frontend && npx vitest run
+	cd frontend && CHROMIUM=$(CHROMIUM) npx vitest run --config vitest.e2e.config.ts
 
 lint: install
 	$(VENV)/bin/ruff check shared functions infrastructure tests bench
@@ -46,8 +47,9 @@ lint: install
 openapi: install
 	$(PY) -m skylabel_api.openapi > functions/api/openapi.json
 
-bench: install
+bench: install browser
 	$(PY) bench/run.py
+	$(PY) bench/browser.py
 
 # The CDK cloud assembly in infrastructure/cdk.out, offline: no AWS credentials, Docker or CDK CLI needed.
 synth: install

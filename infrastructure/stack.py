@@ -34,7 +34,8 @@ def log_retention(days: int) -> logs.RetentionDays:
     return dict(zip(LOG_RETENTION_DAYS, finite, strict=True))[days]
 
 
-MACHINE_ENV = {"import": runtime_settings.ENV_IMPORT_MACHINE, "export": runtime_settings.ENV_EXPORT_MACHINE}
+MACHINE_ENV = {"import": runtime_settings.ENV_IMPORT_MACHINE, "export": runtime_settings.ENV_EXPORT_MACHINE,
+               "predict": runtime_settings.ENV_PREDICT_MACHINE, "ml_event": runtime_settings.ENV_ML_EVENT_MACHINE}
 
 
 class SkylabelStack(Stack):
@@ -65,6 +66,9 @@ class SkylabelStack(Stack):
             api.allow_starting(machine, MACHINE_ENV[name])
         imports = Imports(self, "Imports", layer=layer, environment=environment, table=data.table,
                           files=storage.files, queue=storage.drop_queue, log_retention=retention)
+        # An import that completes starts the project's automatic predictions (skylabel.ml), wherever it ran.
+        for function in (imports.function, workflows.step_function):
+            workflows.allow_starting("predict", function, runtime_settings.ENV_PREDICT_MACHINE)
         frontend = Frontend(self, "Frontend", http_api=api.http_api, access_logs=storage.logs,
                             domain_name=config.domain_name, certificate_arn=config.certificate_arn)
         storage.allow_browser_uploads([frontend.url, *config.cors_origins])

@@ -1,4 +1,5 @@
-// Copies the Label Studio editor's two built files (and its licences) into public/vendor/label-studio/.
+// Copies the Label Studio editor's two built files (and its licences) into public/vendor/label-studio-<version>/
+// (the version in the folder name lets servers cache the 2 MB bundle for good).
 //
 // Why not an npm dependency: @heartexlabs/label-studio@1.4.0 is the last release with a build
 // (1.8.0 ships none), and installing it pulls ~214 runtime packages the prebuilt bundle never uses.
@@ -24,7 +25,8 @@ export const EDITOR = {
 };
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const target = join(root, "public", "vendor", "label-studio");
+const vendor = join(root, "public", "vendor");
+const target = join(vendor, `label-studio-${EDITOR.version}`);
 const stamp = join(target, "VERSION");
 
 function integrityOf(path) {
@@ -43,11 +45,11 @@ function main() {
       throw new Error(`${EDITOR.spec}: integrity ${actual} does not match the pinned ${EDITOR.integrity}`);
     }
     execFileSync("tar", ["-xzf", tarball, "-C", work, ...Object.keys(EDITOR.files)]);
-    rmSync(target, { recursive: true, force: true });
+    rmSync(vendor, { recursive: true, force: true });
     mkdirSync(target, { recursive: true });
     for (const [from, to] of Object.entries(EDITOR.files)) copyFileSync(join(work, from), join(target, to));
     writeFileSync(stamp, EDITOR.version + "\n");
-    console.log(`vendored ${EDITOR.spec} into public/vendor/label-studio/`);
+    console.log(`vendored ${EDITOR.spec} into public/vendor/label-studio-${EDITOR.version}/`);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -15,11 +15,16 @@ from pydantic import ValidationError
 from skylabel import __version__
 from skylabel.errors import DomainError
 from skylabel.users.service import UserService
+from skylabel.users.sessions import CSRF_HEADER, SESSION_COOKIE, UNSAFE_METHODS, SessionService, cookie_value
 from skylabel_api import deps, errors
 from skylabel_api.routes import (
     annotations,
+    auth,
     dm,
+    drafts,
+    drops,
     exports,
+    ml,
     predictions,
     projects,
     storages,
@@ -29,13 +34,15 @@ from skylabel_api.routes import (
     users,
 )
 
-# Reachable without credentials; everything else needs a token.
+# Reachable without credentials; everything else needs a token or a session cookie.
 PUBLIC_PATHS = {"/api/version", "/health", "/api/token/refresh", "/user/signup", "/api/docs", "/version",
-                "/api/projects/validate"}
+                "/api/projects/validate", "/api/auth/signup", "/api/auth/login", "/api/auth/logout"}
 
 app = APIGatewayHttpResolver(enable_validation=True)
-for module in (system, users, projects, tasks, annotations, predictions, dm, templates, exports, storages):
+for module in (system, users, auth, projects, tasks, annotations, drafts, predictions, dm, templates, exports, storages,
+               drops):
     app.include_router(module.router)
+app.include_router(ml.router)
 app.enable_swagger(path="/api/docs", title="Skylabel API", version=__version__,
                    description="Label Studio-compatible REST API of Skylabel.")
 
@@ -46,13 +53,26 @@ def authenticate(app_, next_middleware):
     if path in PUBLIC_PATHS:
         deps.set_actor(None)
         return next_middleware(app_)
-    headers = app_.current_event.headers or {}
-    actor = UserService(deps.ctx()).authenticate(headers.get("authorization"), headers.get("x-api-key"))
-    deps.set_actor(actor)
+    deps.set_actor(_caller(app_.current_event))
     try:
         return next_middleware(app_)
     finally:
         deps.set_actor(None)
+
+
+def _caller(event):
+    """Authorization / X-Api-Key as the SDKs send them; else the browser's session cookie, whose writes must
+    echo the CSRF token (a cookie rides along on requests other sites trigger; a header cannot)."""
+    headers = event.headers or {}
+    authorization, api_key = headers.get("authorization"), headers.get("x-api-key")
+    session = cookie_value(event.cookies, SESSION_COOKIE)
+    if authorization or api_key or not session:
+        return UserService(deps.ctx()).authenticate(authorization, api_key)
+    sessions = SessionService(deps.ctx())
+    actor = sessions.actor(session)
+    if event.http_method.upper() in UNSAFE_METHODS:
+        sessions.check_csrf(session, headers.get(CSRF_HEADER))
+    return actor
 
 
 app.use(middlewares=[authenticate])

@@ -1,13 +1,15 @@
-"""The job workflows (import, export) as Step Functions state machines, built with CDK chains.
+"""The job workflows (import, export, predict, ml_event) as Step Functions state machines, built with CDK chains.
 
 Shape, per `skylabel.jobsteps.workflow_definition` (the runtime's reference and the local thread runner's
 order): Plan → Map(Part, bounded concurrency) → Finish; any failure → Error (reports it to the domain) →
-Fail. Every task invokes the one step Lambda (functions/export, `jobsteps.dispatch_step`), which reads the
-step and workflow from its input. The chain is written with CDK's constructs rather than loaded from that
-dict so CDK grants the invoke permissions and validates the graph; tests/infrastructure checks that the
-synthesized definition equals `workflow_definition` for the deployed function, and runs it under moto.
-Concurrency bounds come from the workflows themselves (`skylabel.workflows`). JSONPath only (moto's
-interpreter, and the reference, do not use JSONata).
+Fail. Every task invokes one step Lambda (`jobsteps.dispatch_step`), which reads the step and workflow from
+its input: functions/export for import and export, functions/ml_invoke for the ML workflows (it calls users'
+ML backends, so it gets a long timeout and none of the export work). A part that reaches its time budget
+raises `PartUnfinished`, which the Part step retries (the part resumes). The chain is written with CDK's
+constructs rather than loaded from that dict so CDK grants the invoke permissions and validates the graph;
+tests/infrastructure checks that the synthesized definition equals `workflow_definition` for the deployed
+function, and runs it under moto. Concurrency bounds come from the workflows themselves
+(`skylabel.workflows`). JSONPath only (moto's interpreter, and the reference, do not use JSONata).
 """
 
 from __future__ import annotations
@@ -24,12 +26,18 @@ from constructs import Construct
 from infrastructure.bundling import ROOT
 from infrastructure.functions import SkylabelFunction, handler_code
 from infrastructure.nag import acknowledge, logical_id
-from skylabel.jobsteps import LAMBDA_SERVICE_ERRORS
+from skylabel.jobsteps import LAMBDA_SERVICE_ERRORS, PART_RESUMES, PART_UNFINISHED
 from skylabel.workflows import workflows
 
 COMMENT = "Skylabel job: plan → map(run_part) → finish; any failure → error → Fail"
 STEP_TIMEOUT = Duration.minutes(15)
 JOB_TIMEOUT = Duration.hours(6)
+ML_WORKFLOWS = ("predict", "ml_event")  # run by functions/ml_invoke; every other workflow by functions/export
+
+
+def construct_name(workflow: str) -> str:
+    """"ml_event" → "MlEvent": the construct (and so the resource path) of a workflow's state machine."""
+    return "".join(part.capitalize() for part in workflow.split("_"))
 
 
 def concurrency_bounds() -> dict[str, int]:
@@ -63,6 +71,7 @@ def job_chain(scope: Construct, function: lambda_.IFunction, max_concurrency: in
     plan.add_catch(error_chain, errors=["States.ALL"], result_path="$.error")
 
     part = _step(scope, "Part", function, "part", extra={"part": "$.part"}, output_path="$.Payload")
+    part.add_retry(errors=[PART_UNFINISHED], interval=Duration.seconds(1), max_attempts=PART_RESUMES, backoff_rate=1)
     parts = sfn.Map(
         scope, "Parts",
         items_path="$.plan.parts",
@@ -101,14 +110,28 @@ class Workflows(Construct):
             table, files, "read/write of the table and its indexes (index/*), and of the "
             "files bucket's objects (<bucket>/*) where exports are written")
 
+        self.ml_function = SkylabelFunction(
+            self, "MlFunction",
+            code=handler_code(ROOT / "functions" / "ml_invoke"),
+            handler="handler.lambda_handler",
+            description="Skylabel ML job steps: predictions from ML backends, training events to their /webhook",
+            layer=layer, environment=environment, log_retention=log_retention,
+            memory_size=1024, timeout=STEP_TIMEOUT,
+        )
+        table.grant_read_write_data(self.ml_function)
+        files.grant_read_write(self.ml_function)  # a prediction job's task selection, deleted once it ends
+        self.ml_function.acknowledge_grants(
+            table, files, "read/write of the table and its indexes (index/*), and of the files bucket's "
+            "objects (<bucket>/*) where a prediction job keeps its task selection")
+
         self.state_machines: dict[str, sfn.StateMachine] = {}
         for name, bound in sorted(concurrency_bounds().items()):
-            title = name.capitalize()
-            scope_ = Construct(self, title)
+            function = self.ml_function if name in ML_WORKFLOWS else self.step_function
+            scope_ = Construct(self, construct_name(name))
             logs_ = logs.LogGroup(scope_, "Logs", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
             self.state_machines[name] = sfn.StateMachine(
                 scope_, "StateMachine",
-                definition_body=sfn.DefinitionBody.from_chainable(job_chain(scope_, self.step_function, bound)),
+                definition_body=sfn.DefinitionBody.from_chainable(job_chain(scope_, function, bound)),
                 comment=COMMENT,
                 timeout=JOB_TIMEOUT,
                 tracing_enabled=True,
@@ -116,4 +139,9 @@ class Workflows(Construct):
             )
             acknowledge(self.state_machines[name], "IAM5", "CDK's LambdaInvoke grant covers the step function's "
                         "versions (<function arn>:*); X-Ray tracing and log delivery actions take no resource (*).",
-                        [f"Resource::<{logical_id(self.step_function)}.Arn>:*", "Resource::*"])
+                        [f"Resource::<{logical_id(function)}.Arn>:*", "Resource::*"])
+
+    def allow_starting(self, workflow: str, function: lambda_.Function, env_name: str) -> None:
+        """Let `function` start executions of `workflow`, found at runtime through `env_name`."""
+        self.state_machines[workflow].grant_start_execution(function)
+        function.add_environment(env_name, self.state_machines[workflow].state_machine_arn)

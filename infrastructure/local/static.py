@@ -1,8 +1,11 @@
 """Serves the built browser app (frontend/dist) on the local server, as CloudFront does in AWS.
 
 A GET for a path that is not the API's answers the file when one exists and `index.html` otherwise, so the
-SPA's own routes (`/projects/3/data`) survive a reload. Files under `assets/` carry content hashes in their
-names and are cached for a year; everything else is revalidated. Text and script files are gzipped once per
+SPA's own routes (`/projects/3/data`) survive a reload — except a missing path that names a file (its last
+segment has an extension), which is a 404 as in CloudFront: a stale tab asking for an old hashed bundle must
+not get HTML back as JavaScript. Files in the top-level `assets/` (Vite's output) carry content hashes in
+their names, and each `vendor/<name>-<version>/` folder (the editor bundle) its version, so both are cached for a
+year; everything else is revalidated. Text and script files are gzipped once per
 file version and kept in memory (the editor bundle is 2 MB raw, 0.6 MB gzipped).
 """
 
@@ -37,6 +40,21 @@ def is_app_path(method: str, path: str) -> bool:
     return path not in API_PATHS and not path.startswith(API_PREFIXES)
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """True when the client takes gzip (`gzip;q=0` is a refusal, and `*` covers it)."""
+    offered: dict[str, float] = {}
+    for part in accept_encoding.lower().split(","):
+        name, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        offered[name.strip()] = quality
+    return offered.get("gzip", offered.get("*", 0.0)) > 0
+
+
 @dataclass(frozen=True)
 class StaticAnswer:
     status: int
@@ -59,14 +77,16 @@ class StaticSite:
                     b" the API is at /api/.\n")
             return StaticAnswer(503, {"Content-Type": "text/plain; charset=utf-8", **security_headers()}, body)
         file = self._resolve(path)
-        is_index = file is None
+        if file is None and "." in path.rsplit("/", 1)[-1]:
+            return StaticAnswer(404, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache",
+                                      **security_headers()}, b"Not found.\n")
         file = file or self.root / "index.html"
         data = file.read_bytes()
         headers = {"Content-Type": TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
                    or "application/octet-stream", **security_headers()}
-        hashed = not is_index and file.parent.name == "assets"
+        hashed = file.parent == self.root / "assets" or file.parent.parent == self.root / "vendor"
         headers["Cache-Control"] = "public, max-age=31536000, immutable" if hashed else "no-cache"
-        if file.suffix in COMPRESSIBLE and "gzip" in accept_encoding:
+        if file.suffix in COMPRESSIBLE and accepts_gzip(accept_encoding):
             data = self._gzip(file, data)
             headers["Content-Encoding"] = "gzip"
             headers["Vary"] = "Accept-Encoding"
@@ -77,8 +97,11 @@ class StaticSite:
         relative = path.lstrip("/")
         if not relative or "\x00" in relative:
             return None
-        candidate = (self.root / relative).resolve()
-        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+        try:
+            candidate = (self.root / relative).resolve()
+            if not candidate.is_relative_to(self.root) or not candidate.is_file():
+                return None
+        except (OSError, ValueError):  # a name too long for the file system is simply not one of our files
             return None
         return candidate
 

@@ -31,6 +31,16 @@ LAMBDA_SERVICE_ERRORS = [
 ]
 
 
+# A part that stops at its time budget (a Lambda lives at most 15 minutes) raises this; the state machine runs it
+# again and it resumes where it stopped. Parts that raise it must be resumable (skylabel.ml.jobs is).
+PART_UNFINISHED = "PartUnfinished"
+PART_RESUMES = 50  # attempts: with ~12-minute budgets, a part may run for about ten hours
+
+
+class PartUnfinished(Exception):
+    """The part stopped at its time budget; running it again resumes it."""
+
+
 def format_error(error_type: str, message: str) -> str:
     """The message `on_error` receives in both runners: 'Type: message', no stack trace, bounded."""
     text = f"{error_type}: {message}" if message else error_type
@@ -117,6 +127,8 @@ def workflow_definition(step_function_arn: str, max_concurrency: int) -> dict:
     )
 
     part = _invoke(step_function_arn, "part", {"part.$": "$.part"})
+    part["Retry"].append({"ErrorEquals": [PART_UNFINISHED], "IntervalSeconds": 1, "MaxAttempts": PART_RESUMES,
+                          "BackoffRate": 1.0})
     part.update(OutputPath="$.Payload", End=True)
 
     parts = {

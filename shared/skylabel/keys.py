@@ -2,14 +2,16 @@
 
 Designed from the access patterns (DESIGN.md "Data"):
 - a task by id, strongly consistent, with its annotations, predictions and locks in ONE query:
-  partition `TASK#<id>` holds the task (`sk=TASK`), `ANN#<id>`, `PRED#<id>`, `LOCK#<user>` items;
+  partition `TASK#<id>` holds the task (`sk=TASK`), `ANN#<id>`, `PRED#<id>`, `LOCK#<user>` and
+  `DRAFT#<user>#<annotation or 0>` items;
 - an annotation or prediction by id: a small pointer item `ANN#<id>`/`PRED#<id>` → task id, written in the
   same transaction, so reads stay strongly consistent (a GSI would be eventually consistent);
 - a project's tasks in id order with cursor/offset paging: gsi1 `PROJECT#<id>#TASKS#<shard>`, sort key = padded
   id, where shard = id // TASK_SHARD_SIZE. Ids are allocated in contiguous blocks, so a big import spreads over
   many index partitions (no hot partition) while id order is still shard order; `PROJECT#<id>#SHARDS` lists
   the shards a project uses (see tasks/index.py);
-- an organization's projects: gsi1 `ORG#<id>#PROJECTS`; a user by email and by token hash: unique items.
+- an organization's projects: gsi1 `ORG#<id>#PROJECTS`; a user by email, by token hash and by browser-session
+  hash: unique items.
 Ids are zero-padded so string order equals numeric order.
 """
 
@@ -46,6 +48,11 @@ def email(address: str) -> tuple[str, str]:
 
 def token(token_hash: str) -> tuple[str, str]:
     return f"TOKEN#{token_hash}", "TOKEN"
+
+
+def session(token_hash: str) -> tuple[str, str]:
+    """A browser session, by the SHA-256 of its cookie token (the token itself is never stored)."""
+    return f"SESSION#{token_hash}", "SESSION"
 
 
 def project(project_id: int) -> tuple[str, str]:
@@ -109,6 +116,16 @@ def task_lock(task_id: int, user_id: int) -> tuple[str, str]:
     return f"TASK#{task_id}", f"LOCK#{pad(user_id)}"
 
 
+def draft(task_id: int, user_id: int, annotation_id: int | None) -> tuple[str, str]:
+    """A user's draft of a task (annotation_id None) or of one annotation of it: one item per slot, in the task's
+    partition, so a conditional put keeps one draft per slot and the task's delete sees it."""
+    return f"TASK#{task_id}", f"DRAFT#{pad(user_id)}#{pad(annotation_id or 0)}"
+
+
+def draft_pointer(draft_id: int) -> tuple[str, str]:
+    return f"DRAFT#{draft_id}", "PTR"
+
+
 def job(job_id: int) -> tuple[str, str]:
     return f"JOB#{job_id}", "JOB"
 
@@ -153,3 +170,38 @@ def storage_links(storage_id: int) -> str:
 def storage_link(storage_id: int, digest: str) -> tuple[str, str]:
     """Which tasks an object became (by key digest: S3 keys may exceed a sort key's size), so re-syncs skip it."""
     return storage_links(storage_id), f"KEY#{digest}"
+
+
+# --- machine learning (skylabel.ml) -------------------------------------------------------------------------
+
+
+def ml_backend(backend_id: int) -> tuple[str, str]:
+    """An ML backend connection (Label Studio's MLBackend), listed per project through gsi1."""
+    return f"MLBACKEND#{backend_id}", "MLBACKEND"
+
+
+def project_ml_backends(project_id: int) -> str:
+    return f"PROJECT#{project_id}#MLBACKENDS"
+
+
+def ml_job(job_id: int) -> tuple[str, str]:
+    """A prediction job; its parts (`PART#`) and batch errors (`ERR#`) share its partition."""
+    return f"MLJOB#{job_id}", "JOB"
+
+
+def ml_job_part(job_id: int, index: int) -> tuple[str, str]:
+    return f"MLJOB#{job_id}", f"PART#{index:06d}"
+
+
+def ml_job_error(job_id: int, part: int, batch: int) -> tuple[str, str]:
+    return f"MLJOB#{job_id}", f"ERR#{part:06d}#{batch:06d}"
+
+
+def project_ml_jobs(project_id: int) -> str:
+    """gsi1 partition: a project's prediction jobs, newest last (kept apart from import jobs)."""
+    return f"PROJECT#{project_id}#MLJOBS"
+
+
+def project_uncertain(project_id: int) -> str:
+    """gsi2 partition of a project's unlabeled tasks that have predictions, by score (uncertainty sampling)."""
+    return f"PROJECT#{project_id}#UNCERTAIN"

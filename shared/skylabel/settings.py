@@ -23,6 +23,8 @@ ENV_PASSWORD = "SKYLABEL_PASSWORD"
 ENV_USER_TOKEN = "SKYLABEL_USER_TOKEN"
 ENV_IMPORT_MACHINE = "SKYLABEL_IMPORT_STATE_MACHINE"
 ENV_EXPORT_MACHINE = "SKYLABEL_EXPORT_STATE_MACHINE"
+ENV_PREDICT_MACHINE = "SKYLABEL_PREDICT_STATE_MACHINE"  # ML prediction jobs (skylabel.ml)
+ENV_ML_EVENT_MACHINE = "SKYLABEL_ML_EVENT_STATE_MACHINE"  # training and annotation events to ML backends
 ENV_ALLOW_PRIVATE_URLS = "SKYLABEL_ALLOW_PRIVATE_URLS"
 ENV_FRONTEND_DIR = "SKYLABEL_FRONTEND_DIR"  # local server only: the built browser app to serve at /
 
@@ -41,8 +43,12 @@ class Settings(BaseModel):
     inline_import_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     import_state_machine: str | None = None
     export_state_machine: str | None = None
+    predict_state_machine: str | None = None
+    ml_event_state_machine: str | None = None
     # URLs users give may reach private/loopback hosts only on the laptop runtime (the user's own ML backend).
     allow_private_urls: bool | None = None
+    # Local runtime only: the folder whose `<project-id>/` subfolders turn dropped files into tasks (set by wiring).
+    drop_folder: str | None = None
 
     @property
     def private_urls_allowed(self) -> bool:
@@ -59,6 +65,8 @@ class Settings(BaseModel):
             allow_signup=env.get(ENV_ALLOW_SIGNUP, "true").lower() in ("1", "true", "yes"),
             import_state_machine=env.get(ENV_IMPORT_MACHINE) or None,
             export_state_machine=env.get(ENV_EXPORT_MACHINE) or None,
+            predict_state_machine=env.get(ENV_PREDICT_MACHINE) or None,
+            ml_event_state_machine=env.get(ENV_ML_EVENT_MACHINE) or None,
             allow_private_urls=(env[ENV_ALLOW_PRIVATE_URLS].lower() in ("1", "true", "yes")
                                 if env.get(ENV_ALLOW_PRIVATE_URLS) else None),
         )

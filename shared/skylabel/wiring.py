@@ -23,6 +23,8 @@ def local_context(data_dir: Path, *, base_url: str, settings: Settings | None = 
     settings = settings or Settings()
     if not settings.secret:
         settings = settings.model_copy(update={"secret": _local_secret(data_dir)})
+    if not settings.drop_folder:
+        settings = settings.model_copy(update={"drop_folder": str(data_dir / "drop")})
     from skylabel.workflows import workflows
 
     ctx = Context(
@@ -51,7 +53,8 @@ def aws_context(settings: Settings) -> Context:
         raise RuntimeError("SKYLABEL_TABLE and SKYLABEL_BUCKET must be set in the AWS runtime")
     from skylabel.adapters.stepfunctions import StepFunctionsJobRunner
 
-    named = {"import": settings.import_state_machine, "export": settings.export_state_machine}
+    named = {"import": settings.import_state_machine, "export": settings.export_state_machine,
+             "predict": settings.predict_state_machine, "ml_event": settings.ml_event_state_machine}
     machines = {name: arn for name, arn in named.items() if arn}
     return Context(items=DynamoItemStore(settings.table_name), blobs=S3BlobStore(settings.bucket_name),
                    jobs=StepFunctionsJobRunner(machines), settings=settings)

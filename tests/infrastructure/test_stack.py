@@ -37,11 +37,13 @@ def test_what_a_deploy_creates(synthesized):
         "AWS::DynamoDB::GlobalTable", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::Lambda::Function",
         "AWS::Lambda::LayerVersion", "AWS::StepFunctions::StateMachine", "AWS::ApiGatewayV2::Api",
         "AWS::CloudFront::Distribution", "AWS::CloudWatch::Alarm", "AWS::SecretsManager::Secret")}
+    # A built SPA adds CDK's BucketDeployment handler and its AWS CLI layer.
+    built = int((ROOT / "frontend" / "dist" / "index.html").is_file())
     assert counts == {
         "AWS::DynamoDB::GlobalTable": 1, "AWS::S3::Bucket": 3, "AWS::SQS::Queue": 2,
-        "AWS::Lambda::Function": 4,  # api, import, job steps, and CDK's bucket-notification handler
-        "AWS::Lambda::LayerVersion": 1, "AWS::StepFunctions::StateMachine": 2, "AWS::ApiGatewayV2::Api": 1,
-        "AWS::CloudFront::Distribution": 1, "AWS::CloudWatch::Alarm": 4, "AWS::SecretsManager::Secret": 1,
+        "AWS::Lambda::Function": 5 + built,  # api, import, job steps, ML job steps, CDK's bucket-notification handler
+        "AWS::Lambda::LayerVersion": 1 + built, "AWS::StepFunctions::StateMachine": 4, "AWS::ApiGatewayV2::Api": 1,
+        "AWS::CloudFront::Distribution": 1, "AWS::CloudWatch::Alarm": 6, "AWS::SecretsManager::Secret": 1,
     }
 
 
@@ -123,7 +125,8 @@ def test_import_function_reads_the_drop_queue_with_partial_batch_failures(synthe
 
 FUNCTIONS = {"/Api/Function/": ("skylabel_api.handler.lambda_handler", ROOT / "functions/api/handler.py"),
              "/Imports/Function/": ("handler.lambda_handler", ROOT / "functions/import/handler.py"),
-             "/Workflows/StepFunction/": ("handler.lambda_handler", ROOT / "functions/export/handler.py")}
+             "/Workflows/StepFunction/": ("handler.lambda_handler", ROOT / "functions/export/handler.py"),
+             "/Workflows/MlFunction/": ("handler.lambda_handler", ROOT / "functions/ml_invoke/handler.py")}
 
 
 @pytest.mark.parametrize("path_part", sorted(FUNCTIONS))
@@ -154,14 +157,23 @@ def test_the_api_may_start_exactly_the_job_machines(synthesized):
     _, api = synthesized.one("AWS::Lambda::Function", "/Api/Function/")
     env = api["Properties"]["Environment"]["Variables"]
     machines = {name: synthesized.one("AWS::StepFunctions::StateMachine", f"/Workflows/{name}/")[0]
-                for name in ("Import", "Export")}
+                for name in ("Import", "Export", "Predict", "MlEvent")}
     assert env[settings.ENV_IMPORT_MACHINE] == {"Ref": machines["Import"]}
     assert env[settings.ENV_EXPORT_MACHINE] == {"Ref": machines["Export"]}
-    starts = [s for s in _statements(synthesized, "/Api/Function/") if "states:StartExecution" in _actions(s)]
-    resources = [r for s in starts for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
-    assert sorted(r["Ref"] for r in resources) == sorted(machines.values())
+    assert env[settings.ENV_PREDICT_MACHINE] == {"Ref": machines["Predict"]}
+    assert env[settings.ENV_ML_EVENT_MACHINE] == {"Ref": machines["MlEvent"]}
+
+    def started(path: str) -> list[str]:
+        starts = [s for s in _statements(synthesized, path) if "states:StartExecution" in _actions(s)]
+        return sorted(r["Ref"] for s in starts for r in (s["Resource"] if isinstance(s["Resource"], list)
+                                                         else [s["Resource"]]))
+
+    assert started("/Api/Function/") == sorted(machines.values())
+    # An import that completes may start the project's automatic predictions, and nothing else.
     for path in ("/Imports/Function/", "/Workflows/StepFunction/"):
-        assert not any(a.startswith("states:") for s in _statements(synthesized, path) for a in _actions(s))
+        assert started(path) == [machines["Predict"]]
+    assert not any(a.startswith("states:") for s in _statements(synthesized, "/Workflows/MlFunction/")
+                   for a in _actions(s))
 
 
 def test_iam_comes_from_grants_and_is_scoped(synthesized):
@@ -197,10 +209,11 @@ def test_cloudfront_serves_the_spa_and_routes_api(synthesized):
     [api] = config["CacheBehaviors"]
     assert api["PathPattern"] == "/api/*" and "POST" in api["AllowedMethods"]
     security_headers = "67f7725c-6f97-4210-82d7-5512b31e9d03"  # the managed SECURITY_HEADERS policy
-    assert default["ResponseHeadersPolicyId"] == api["ResponseHeadersPolicyId"] == security_headers
+    assert api["ResponseHeadersPolicyId"] == security_headers  # the SPA's own policy: test_frontend_headers.py
     assert "CustomErrorResponses" not in config  # they would also rewrite the API's own 403/404 answers
-    # No frontend/dist in the tree: nothing is deployed to the site bucket.
-    assert synthesized.resources("Custom::CDKBucketDeployment") == {}
+    # The built SPA (frontend/dist, made by `make install`) is deployed to the site bucket; without one, nothing is.
+    built = (ROOT / "frontend" / "dist" / "index.html").is_file()
+    assert len(synthesized.resources("Custom::CDKBucketDeployment")) == int(built)
 
 
 def test_alarms_notify_the_topic(synthesized):
@@ -209,7 +222,7 @@ def test_alarms_notify_the_topic(synthesized):
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
     described = sorted(a["Properties"]["AlarmDescription"] for a in alarms)
     assert any("5xx" in d for d in described) and any("drop files" in d for d in described)
-    assert sum("job executions failed" in d for d in described) == 2
+    assert sum("job executions failed" in d for d in described) == 4
 
 
 @pytest.mark.parametrize(("name", "bound"), [("Import", 1), ("Export", 4)])

@@ -31,7 +31,10 @@ def _refs(synthesized, **extra: str) -> dict[str, str]:
     table_id, _ = synthesized.one("AWS::DynamoDB::GlobalTable")
     files_id, _ = synthesized.one("AWS::S3::Bucket", "/Storage/Files/")
     secret_id, _ = synthesized.one("AWS::SecretsManager::Secret")
-    return {table_id: NAMES["table"], files_id: NAMES["files"], secret_id: "arn:aws:secretsmanager:secret", **extra}
+    # Imports start the project's automatic predictions: their functions know the predict machine (not run here).
+    predict_id, _ = synthesized.one("AWS::StepFunctions::StateMachine", "/Workflows/Predict/")
+    return {table_id: NAMES["table"], files_id: NAMES["files"], secret_id: "arn:aws:secretsmanager:secret",
+            predict_id: "arn:aws:states:us-east-1:123456789012:stateMachine:skylabel-predict", **extra}
 
 
 def test_synthesized_export_state_machine_runs_the_export(synthesized, monkeypatch):

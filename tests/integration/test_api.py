@@ -263,6 +263,10 @@ def test_next_task_reserves_and_respects_overlap(api, project, world):
     # and the first has nothing left: their skipped task is held by someone else
     assert api.call("GET", f"/api/projects/{pid}/next", token="second-token")[1]["id"] == ids[1]
     assert api.call("GET", f"/api/projects/{pid}/next")[0] == 404
+    # And the browser app's variant says the same with a 204 (browsers log a 404 as a failed request)
+    assert api.call("GET", f"/api/projects/{pid}/next", query={"allow_empty": "true"})[0] == 204
+    assert api.call("GET", f"/api/projects/{pid}/next", query={"allow_empty": "true"},
+                    token="second-token")[1]["id"] == ids[1]
 
 
 def test_json_export_matches_what_was_written(api, project):

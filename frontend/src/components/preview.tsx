@@ -111,6 +111,42 @@ export function previewData(config: string, sample: TaskData = {}, origin = loca
   return data;
 }
 
+/**
+ * The tags the vendored editor (Label Studio frontend 1.4.0) registers, lower case, as listed by its
+ * `Registry.addTag(...)` calls. Newer tags (VideoRectangle, TimelineLabels, the List/Ranker/Bucket
+ * ranking of LS 1.9+; 1.4.0's own List and Ranker take another data shape) make it throw while
+ * rendering, so such a config is not mounted: the preview says which tags it cannot show instead.
+ */
+export const EDITOR_TAGS = new Set(
+  ("audio audioplus brush brushlabels channel choice choices collapse dialog ellipse ellipselabels filter header " +
+    "hypertext hypertextlabels image keypoint keypointlabels label labels number pairwise panel paragraphlabels " +
+    "paragraphs polygon polygonlabels rating rectangle rectanglelabels relation relations shortcut style table " +
+    "taxonomy text textarea timeseries timeserieslabels video view").split(" "),
+);
+
+/** Tags of the config the editor cannot show (as written, once each); HTML tags inside a config are fine. */
+export function unsupportedTags(config: string): string[] {
+  if (!config.trim()) return [];
+  const doc = new DOMParser().parseFromString(config, "text/xml");
+  if (doc.getElementsByTagName("parsererror").length > 0) return [];
+  const found: string[] = [];
+  for (const element of Array.from(doc.getElementsByTagName("*"))) {
+    const tag = element.tagName;
+    // Lower-case names are plain HTML (<div>, <b>) that the editor's View renders as is.
+    if (tag === tag.toLowerCase() || EDITOR_TAGS.has(tag.toLowerCase()) || found.includes(tag)) continue;
+    found.push(tag);
+  }
+  return found;
+}
+
+/** Tags whose results are regions, listed in the editor's side column; other configs get the full width. */
+const REGION_TAGS = /<(?:\w*Labels|Rectangle|Polygon|KeyPoint|Ellipse|Brush|VideoRectangle|Relations)\b/;
+
+/** The editor panels to show: the side column (regions, relations) only when the config can make regions. */
+export function previewInterfaces(config: string): string[] {
+  return REGION_TAGS.test(config) ? ["panel", "controls", "side-column"] : ["panel", "controls"];
+}
+
 type Status = { state: "loading" } | { state: "ready" } | { state: "failed"; message: string };
 
 interface PreviewProps {
@@ -128,8 +164,16 @@ export function Preview({ config, sample }: PreviewProps) {
   const [status, setStatus] = useState<Status>({ state: "loading" });
   const data = previewData(config, sample);
   const dataKey = JSON.stringify(data);
+  const interfaces = previewInterfaces(config);
+  const unsupported = unsupportedTags(config);
 
   useEffect(() => {
+    if (unsupported.length > 0) {
+      if (current.current) destroy(current.current);
+      current.current = null;
+      setStatus({ state: "loading" });
+      return;
+    }
     let cancelled = false;
     const timer = window.setTimeout(() => {
       loadEditor().then(
@@ -144,7 +188,7 @@ export function Preview({ config, sample }: PreviewProps) {
               config,
               task: { id: 1, data, annotations: [], predictions: [] },
               user: USER,
-              interfaces: ["panel", "controls", "side-column"],
+              interfaces,
               onLabelStudioLoad: (store: { annotationStore: { addAnnotation(o: object): { id: string }; selectAnnotation(id: string): void } }) => {
                 // A fresh annotation, so the preview can be clicked through as an annotator would.
                 const annotation = store.annotationStore.addAnnotation({ userGenerate: true });
@@ -179,14 +223,26 @@ export function Preview({ config, sample }: PreviewProps) {
   );
 
   return (
-    <div class="preview" aria-label="Labeling interface preview">
-      {status.state === "loading" && (
+    <div class={`preview${interfaces.includes("side-column") ? "" : " no-side-column"}`} aria-label="Labeling interface preview">
+      {unsupported.length > 0 && (
+        <p class="preview-unsupported" role="status">
+          The labeling editor Skylabel ships (Label Studio frontend 1.4.0) cannot show{" "}
+          {unsupported.map((tag, i) => (
+            <span key={tag}>
+              {i > 0 && ", "}
+              <code>&lt;{tag}&gt;</code>
+            </span>
+          ))}
+          : this config can be saved, but neither previewed nor labeled with this editor.
+        </p>
+      )}
+      {unsupported.length === 0 && status.state === "loading" && (
         <div class="loading" role="status">
           <span class="spinner" aria-hidden="true" />
           Loading the preview…
         </div>
       )}
-      {status.state === "failed" && (
+      {unsupported.length === 0 && status.state === "failed" && (
         <p class="error" role="alert">
           The preview could not be shown: {status.message}
         </p>

@@ -1,8 +1,10 @@
 // Loads the Label Studio editor (the prebuilt @heartexlabs/label-studio 1.4.0 bundle) on first use only:
 // 2 MB of script that the projects list, data manager and import pages never need. The files are served
-// from /vendor/label-studio/ (copied there at build time by scripts/vendor-editor.mjs).
+// from /vendor/label-studio-1.4.0/ (copied there at build time by scripts/vendor-editor.mjs; the version in the
+// path is what lets the servers cache it for good).
 
-export const EDITOR_BASE = "/vendor/label-studio";
+export const EDITOR_VERSION = "1.4.0";
+export const EDITOR_BASE = `/vendor/label-studio-${EDITOR_VERSION}`;
 
 /** The editor's constructor as the bundle defines it on `window` (untyped upstream: only what we call). */
 export interface LabelStudioInstance {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -59,12 +60,28 @@ class ConfigIn(BaseModel):
     label_config: str = ""
 
 
+def _verdict(check: Callable[[], dict | None]):
+    """Label Studio's answers (204/200, or 400 for a refused config), unless `?report=true`: then a refusal is a
+    200 `{"valid": false, "detail", "validation_errors"}` and a pass `{"valid": true, ...}`. The browser app checks
+    the config as someone types; a 400 per half-typed tag would log a failed request in the console each time."""
+    if not deps.q_bool("report"):
+        answer = check()
+        return no_content() if answer is None else ok(answer)
+    try:
+        answer = check()
+    except Invalid as exc:
+        return ok({"valid": False, "detail": exc.message, "validation_errors": exc.details or {}})
+    return ok({"valid": True, **(answer or {})})
+
+
 @router.post("/api/projects/validate", tags=["projects"], summary="Validate a labeling config (dry run)")
 def validate_config(body: Annotated[ConfigIn, Body()]):
-    if not body.label_config.strip():
-        raise Invalid("Label config is not set or is empty", {"label_config": ["This field is required."]})
-    parse_label_config(body.label_config)
-    return no_content()
+    def check() -> None:
+        if not body.label_config.strip():
+            raise Invalid("Label config is not set or is empty", {"label_config": ["This field is required."]})
+        parse_label_config(body.label_config)
+
+    return _verdict(check)
 
 
 @router.post("/api/projects/<project_id>/validate", tags=["projects"],
@@ -72,9 +89,13 @@ def validate_config(body: Annotated[ConfigIn, Body()]):
 def validate_project_config(project_id: int, body: Annotated[ConfigIn, Body()]):
     service = _projects()
     current = service.get_item(deps.actor(), project_id)
-    new = service.check_config(deps.actor(), project_id, body.label_config)
-    old = parse_label_config(current.get("label_config"))
-    return ok({"config_essential_data_has_changed": (new.controls, new.objects) != (old.controls, old.objects)})
+
+    def check() -> dict:
+        new = service.check_config(deps.actor(), project_id, body.label_config)
+        old = parse_label_config(current.get("label_config"))
+        return {"config_essential_data_has_changed": (new.controls, new.objects) != (old.controls, old.objects)}
+
+    return _verdict(check)
 
 
 @router.get("/api/projects/<project_id>", tags=["projects"], summary="Get a project")
@@ -156,10 +177,19 @@ def import_predictions(project_id: int):
 
 @router.get("/api/projects/<project_id>/next", tags=["tasks"], summary="The next task for the caller to label")
 def next_task(project_id: int):
+    """Label Studio answers 404 when nothing is left; `?allow_empty=true` (the browser app) gets a 204 instead,
+    which browsers do not log as a failed request."""
     ctx = deps.ctx()
-    task, reason = NextTaskService(ctx).next_task(deps.actor(), project_id)
+    service = NextTaskService(ctx)
+    if deps.q_bool("allow_empty"):
+        found = service.find_next(deps.actor(), project_id)
+        if found is None:
+            return no_content()
+        task, reason = found
+    else:
+        task, reason = service.next_task(deps.actor(), project_id)
     bundle = TaskService(ctx).bundle(deps.actor(), task["id"])
-    return ok({**task_full(bundle, now=ctx.clock()), "queue": reason})
+    return ok({**task_full(bundle, now=ctx.clock(), drafts_of=deps.actor().user_id), "queue": reason})
 
 
 @router.get("/api/projects/<project_id>/tasks", tags=["tasks"], summary="All tasks of a project (not paged)")

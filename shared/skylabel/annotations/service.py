@@ -5,8 +5,10 @@ from __future__ import annotations
 from skylabel import ids, keys
 from skylabel.annotations.models import AnnotationIn, AnnotationPatch, PredictionIn, PredictionPatch
 from skylabel.context import Actor, Context
+from skylabel.drafts.service import supersede
 from skylabel.errors import Invalid, not_found
 from skylabel.labeling_config import parse_label_config
+from skylabel.ml.events import annotation_event
 from skylabel.ports import Condition, Delete, Put
 from skylabel.storages.exporting import push_annotation, remove_annotation
 from skylabel.tasks.state import LabelChange, commit_labels
@@ -85,9 +87,15 @@ class AnnotationService:
         def change(bundle: Bundle) -> LabelChange:
             item = annotation_item(annotation_id=annotation_id, task=bundle.task, body=fields,
                                    user_id=actor.user_id, now=self._now())
+            # Submitting ends the caller's draft of a new annotation for this task and the draft it names.
+            drafts = [d for d in bundle.drafts if d["user"] == actor.user_id
+                      and (d["id"] == body.draft_id or d.get("annotation") is None)]
+            named = next((d for d in drafts if d["id"] == body.draft_id), drafts[0] if drafts else None)
+            item["draft_created_at"] = named["created_at"] if named else None
             return LabelChange(
                 operations=[Put(item, Condition.not_exists()),
-                            Put(pointer(keys.annotation_pointer(annotation_id), task_id), Condition.not_exists())],
+                            Put(pointer(keys.annotation_pointer(annotation_id), task_id), Condition.not_exists()),
+                            *supersede(drafts)],
                 annotations=[*bundle.annotations, item],
                 result=item,
                 updated_by=actor.user_id,
@@ -95,6 +103,8 @@ class AnnotationService:
 
         item, _ = commit_labels(self.ctx, task_id, actor.organization_id, change)
         push_annotation(self.ctx, item)  # type: ignore[arg-type]
+        annotation_event(self.ctx, "ANNOTATION_CREATED", project_id=item["project"],  # type: ignore[index]
+                         annotation_id=annotation_id)
         return item  # type: ignore[return-value]
 
     def _locate(self, actor: Actor, pointer_key: tuple[str, str], entity: str) -> tuple[int, dict]:
@@ -136,10 +146,14 @@ class AnnotationService:
             # Conditional on the version this edit was based on: a concurrent edit makes it a 409, not a loss.
             op = Put(new, Condition.equals("version", base_version))
             others = [new if a["id"] == annotation_id else a for a in bundle.annotations]
-            return LabelChange(operations=[op], annotations=others, result=new, updated_by=actor.user_id)
+            drafts = [d for d in bundle.drafts if d["user"] == actor.user_id and d.get("annotation") == annotation_id]
+            return LabelChange(operations=[op, *supersede(drafts)], annotations=others, result=new,
+                               updated_by=actor.user_id)
 
         item, _ = commit_labels(self.ctx, task_id, actor.organization_id, change)
         push_annotation(self.ctx, item)  # type: ignore[arg-type]
+        annotation_event(self.ctx, "ANNOTATION_UPDATED", project_id=item["project"],  # type: ignore[index]
+                         annotation_id=annotation_id, version=item["version"])  # type: ignore[index]
         return item  # type: ignore[return-value]
 
     def delete(self, actor: Actor, annotation_id: int) -> None:
@@ -148,14 +162,18 @@ class AnnotationService:
         def change(bundle: Bundle) -> LabelChange:
             if not any(a["id"] == annotation_id for a in bundle.annotations):
                 raise not_found("Annotation")
+            # Drafts of an annotation go with it, everyone's (Label Studio cascades them too).
+            drafts = [d for d in bundle.drafts if d.get("annotation") == annotation_id]
             return LabelChange(
                 operations=[Delete(*keys.annotation(task_id, annotation_id), Condition.exists()),
-                            Delete(*keys.annotation_pointer(annotation_id))],
+                            Delete(*keys.annotation_pointer(annotation_id)), *supersede(drafts)],
                 annotations=[a for a in bundle.annotations if a["id"] != annotation_id],
             )
 
         _, bundle = commit_labels(self.ctx, task_id, actor.organization_id, change)
         remove_annotation(self.ctx, bundle.task["project"], annotation_id)
+        annotation_event(self.ctx, "ANNOTATIONS_DELETED", project_id=bundle.task["project"],
+                         annotation_id=annotation_id)
 
     def view(self, item: dict) -> dict:
         email = self._email(item.get("completed_by"))

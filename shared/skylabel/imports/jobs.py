@@ -20,7 +20,7 @@ from skylabel import ids, keys
 from skylabel.context import Actor, Context
 from skylabel.errors import DomainError, Invalid, NotFound
 from skylabel.imports.readers import read_tasks
-from skylabel.imports.service import IdBlocks, build, normalize, write
+from skylabel.imports.service import IdBlocks, build, normalize, predict_after_import, write
 from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, ConditionFailed, Put, Update
 from skylabel.timeutil import iso
@@ -214,10 +214,12 @@ class ImportJobs:
         chunks = self.store.query(f"JOB#{job_id}", sk_begins_with="CHUNK#").items
         ranges = [[c["blocks"]["task"], c["count"]] for c in chunks if c.get("committed")]
         now = self._now()
-        return self.store.update(*keys.job(job_id), set={
+        job = self.store.update(*keys.job(job_id), set={
             "gsi2pk": None, "gsi2sk": None, "status": "completed", "finished_at": now, "updated_at": now,
             "task_ranges": ranges,
             "duration": round(time.perf_counter() - started, 3)})
+        predict_after_import(self.ctx, job["project"], ranges, job["created_by"])
+        return job
 
     def _fail(self, job: dict, message: str) -> dict:
         logger.info("import job %s failed: %s", job["id"], message)

@@ -196,6 +196,13 @@ def import_answer(*, tasks: int, annotations: int, predictions: int, started: fl
     return answer
 
 
+def predict_after_import(ctx: Context, project: dict | int, ranges: list[list[int]], user_id: int) -> None:
+    """Start the project's automatic predictions for imported tasks (skylabel.ml; imported late: ml imports us)."""
+    from skylabel.ml.jobs import predict_after_import as start
+
+    start(ctx, project, ranges, user_id)
+
+
 class ImportService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -222,6 +229,7 @@ class ImportService:
         task_ids = list(range(blocks.task, blocks.task + len(entries))) if return_task_ids else None
         answer = import_answer(tasks=len(entries), annotations=built.annotation_count,
                                predictions=built.prediction_count, started=started, task_ids=task_ids)
+        predict_after_import(self.ctx, project, [[blocks.task, len(entries)]], actor.user_id)
         if claim is not None:
             stored = {k: v for k, v in answer.items() if k != "task_ids"}
             self.store.update(claim["pk"], claim["sk"], set={
@@ -371,6 +379,7 @@ class FileImports:
         write(self.ctx, built)
         upload_ids = [jobs.record_inline(project=project, user_id=actor.user_id, key=key, filename=name)
                       for name, key, _ in stored]
+        predict_after_import(self.ctx, project, [[blocks.task, len(entries)]], actor.user_id)
         return import_answer(
             tasks=len(entries), annotations=built.annotation_count, predictions=built.prediction_count,
             started=started, task_ids=list(range(blocks.task, blocks.task + len(entries))) if return_task_ids

@@ -34,6 +34,10 @@ DEFAULTS: dict = {
     "pinned_at": None,
     "reveal_preannotations_interactively": False,
     "skip_queue": "REQUEUE_FOR_OTHERS",
+    # ML backends (skylabel.ml): Label Studio's "start training after any annotation is submitted or updated",
+    # and Skylabel's auto-accept: predictions scoring at least this become annotations (None: off).
+    "start_training_on_annotation_update": False,
+    "auto_accept_threshold": None,
 }
 
 COUNTERS = (
@@ -75,6 +79,8 @@ class ProjectIn(BaseModel):
     pinned_at: str | None = None
     reveal_preannotations_interactively: bool | None = None
     skip_queue: Literal["REQUEUE_FOR_ME", "REQUEUE_FOR_OTHERS", "IGNORE_SKIPPED"] | None = None
+    start_training_on_annotation_update: bool | None = None
+    auto_accept_threshold: float | None = Field(default=None, ge=0, le=1)
 
     @field_validator("title")
     @classmethod

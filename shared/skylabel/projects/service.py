@@ -63,7 +63,7 @@ class ProjectService:
             changes["label_config"] = self.check_config(actor, project_id, changes["label_config"]).xml
         if "title" in changes and changes["title"] is None:
             raise Invalid("This field may not be null.", {"title": ["This field may not be null."]})
-        changes = {k: v for k, v in changes.items() if v is not None or k in ("pinned_at",)}
+        changes = {k: v for k, v in changes.items() if v is not None or k in ("pinned_at", "auto_accept_threshold")}
         changes["updated_at"] = iso(self.ctx.clock())
         try:
             # Settings edits are last-writer-wins per field; the condition only guards against a deleted project.

@@ -108,7 +108,7 @@ class TaskService:
 
     def get(self, actor: Actor, task_id: int) -> dict:
         bundle = self.bundle(actor, task_id)
-        return task_full(bundle, emails=self._emails([bundle]), now=self.ctx.clock())
+        return task_full(bundle, emails=self._emails([bundle]), now=self.ctx.clock(), drafts_of=actor.user_id)
 
     def update(self, actor: Actor, task_id: int, changes: dict) -> dict:
         """PATCH: `data` replaces the whole dict (as in Label Studio), `meta` likewise."""
@@ -142,8 +142,9 @@ class TaskService:
         except ConditionFailed:
             raise Conflict("The task changed while you edited it; nothing was saved. Reload and retry.") from None
         hydrate(self.ctx, [task])
-        out = task_full(Bundle(task=task, annotations=bundle.annotations, predictions=bundle.predictions),
-                        emails=self._emails([bundle]), now=self.ctx.clock())
+        out = task_full(Bundle(task=task, annotations=bundle.annotations, predictions=bundle.predictions,
+                               drafts=bundle.drafts),
+                        emails=self._emails([bundle]), now=self.ctx.clock(), drafts_of=actor.user_id)
         return out
 
     def delete(self, actor: Actor, task_id: int) -> None:
@@ -192,6 +193,7 @@ class TaskService:
                                                                      for a in b.annotations]
             doomed += [(p["pk"], p["sk"]) for p in b.predictions] + [keys.prediction_pointer(p["id"])
                                                                      for p in b.predictions]
+            doomed += [(d["pk"], d["sk"]) for d in b.drafts] + [keys.draft_pointer(d["id"]) for d in b.drafts]
         # Labels first, tasks last: a crash in between leaves tasks without labels, never orphaned labels.
         self.store.batch_delete(doomed)
         self.store.batch_delete([keys.task(b.task["id"]) for b in bundles])

@@ -17,6 +17,7 @@ from skylabel import keys
 from skylabel.context import Context
 from skylabel.errors import Conflict, not_found
 from skylabel.labeling_config.usage import annotation_usage
+from skylabel.ml.sampling import uncertainty_keys
 from skylabel.ports import Condition, ConditionFailed, Operation, Update
 from skylabel.tasks.views import Bundle, load_bundle
 from skylabel.timeutil import iso
@@ -38,6 +39,8 @@ def task_counters(task: dict, annotations: list[dict], predictions: list[dict]) 
         "skipped_by": sorted({a["completed_by"] for a in annotations
                               if a.get("was_cancelled") and a.get("completed_by") is not None}),
         "ground_truth_count": sum(1 for a in annotations if a.get("ground_truth")),
+        # The uncertainty-sampling index moves with the counters, in the same write (skylabel.ml.sampling).
+        **uncertainty_keys(task, is_labeled, predictions),
     }
 
 

@@ -1,6 +1,6 @@
 """Stored items → Label Studio's Task, Annotation and Prediction objects.
 
-A task's partition (`TASK#<id>`) holds the task and its annotations, predictions and locks; `Bundle`
+A task's partition (`TASK#<id>`) holds the task and its annotations, predictions, locks and drafts; `Bundle`
 is one read of it, and every view here is computed from a bundle, so answers never need a second read.
 """
 
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from skylabel import keys
+from skylabel.drafts.models import draft_view
 from skylabel.ports import ItemStore
 
 TASK_ITEM_FIELDS = (
@@ -38,6 +39,7 @@ class Bundle:
     task: dict
     annotations: list[dict] = field(default_factory=list)
     predictions: list[dict] = field(default_factory=list)
+    drafts: list[dict] = field(default_factory=list)  # every user's: callers filter to their own
 
 
 def load_bundle(store: ItemStore, task_id: int) -> Bundle | None:
@@ -52,6 +54,8 @@ def load_bundle(store: ItemStore, task_id: int) -> Bundle | None:
             bundle.annotations.append(item)
         elif sk.startswith("PRED#"):
             bundle.predictions.append(item)
+        elif sk.startswith("DRAFT#"):
+            bundle.drafts.append(item)
     if task is None:
         return None
     bundle.task = task
@@ -153,15 +157,16 @@ def listing_columns(bundle: Bundle) -> dict:
 
 
 def task_full(bundle: Bundle, *, emails: dict[int, str] | None = None, now: float = 0.0,
-              with_labels: bool = True) -> dict:
-    """The full Task form (GET /api/tasks/{id}, list items with fields=all)."""
+              with_labels: bool = True, drafts_of: int | None = None) -> dict:
+    """The full Task form (GET /api/tasks/{id}, list items with fields=all); `drafts` are those of user `drafts_of`."""
     task = bundle.task
     out = task_short(task)
     out.update(listing_columns(bundle))
     out["annotators"] = list(task.get("annotators", []))
     out["updated_by"] = [{"user_id": task["updated_by"]}] if task.get("updated_by") else []
     out["comment_authors"] = []
-    out["drafts"] = []
+    out["drafts"] = [draft_view(d) for d in sorted(bundle.drafts, key=lambda d: d["id"])
+                     if drafts_of is not None and d["user"] == drafts_of]
     if with_labels:
         out["annotations"] = [annotation_view(a, emails=emails, now=now) for a in bundle.annotations]
         out["predictions"] = [prediction_view(p, now=now) for p in bundle.predictions]

@@ -23,6 +23,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 PAT_LIFETIME_SECONDS = 200 * 365 * 24 * 3600  # Label Studio's personal access tokens last ~200 years
 INVALID_TOKEN = "Invalid token."
 NO_CREDENTIALS = "Authentication credentials were not provided."
+WRONG_CREDENTIALS = "The email or password is not correct."
+_DECOY: list[str] = []
+
+
+def _timing_decoy() -> str:
+    if not _DECOY:
+        _DECOY.append(crypto.hash_password(secrets.token_hex(16)))
+    return _DECOY[0]
 
 
 def _pat_key(jti: str) -> tuple[str, str]:
@@ -104,10 +112,16 @@ class UserService:
         return user
 
     def login(self, email: str, password: str) -> dict:
+        """The user whose email and password these are; one answer for a wrong password and an unknown email.
+
+        An unknown email is still checked against a throwaway scrypt hash, so the answer takes as long
+        either way and its timing does not tell which addresses are registered.
+        """
         found = self.store.get(*keys.email(email or ""))
         user = self.store.get(*keys.user(found["user_id"])) if found else None
-        if user is None or not crypto.verify_password(password or "", user.get("password", "")):
-            raise Unauthorized("Email or password is wrong.")
+        stored = user.get("password", "") if user else _timing_decoy()
+        if not crypto.verify_password(password or "", stored) or user is None:
+            raise Invalid(WRONG_CREDENTIALS)
         return self.public_view(user)
 
     # --- authentication -----------------------------------------------------------------------------------
@@ -135,7 +149,7 @@ class UserService:
         return Actor(user_id=found["user_id"], organization_id=found["organization_id"])
 
     def _access(self, token: str) -> Actor:
-        claims = crypto.decode_jwt(token, self._secret(), token_type="access", now=self.ctx.clock())
+        claims = crypto.decode_jwt(token, self.signing_secret(), token_type="access", now=self.ctx.clock())
         if claims is None:
             raise Unauthorized(INVALID_TOKEN)
         return Actor(user_id=int(claims["user_id"]), organization_id=int(claims["organization_id"]))
@@ -149,24 +163,25 @@ class UserService:
                         "organization_id": actor.organization_id, "created_at": iso(now)}, Condition.not_exists())
         claims = {"token_type": "refresh", "exp": now + PAT_LIFETIME_SECONDS, "iat": now, "jti": jti,
                   "user_id": str(actor.user_id)}
-        return crypto.encode_jwt(claims, self._secret())
+        return crypto.encode_jwt(claims, self.signing_secret())
 
     def refresh(self, refresh_token: str) -> str:
         """Exchange a personal access token for a short-lived access token."""
         if not refresh_token:
             raise Invalid("This field is required.", {"refresh": ["This field is required."]})
         now = int(self.ctx.clock())
-        claims = crypto.decode_jwt(refresh_token, self._secret(), token_type="refresh", now=now)
+        claims = crypto.decode_jwt(refresh_token, self.signing_secret(), token_type="refresh", now=now)
         record = self.store.get(*_pat_key(claims["jti"])) if claims and "jti" in claims else None
         if record is None:
             raise Unauthorized("Token is invalid")
         access = {"token_type": "access", "exp": now + self.ctx.settings.access_token_seconds, "iat": now,
                   "jti": uuid.uuid4().hex, "user_id": str(record["user_id"]),
                   "organization_id": str(record["organization_id"])}
-        return crypto.encode_jwt(access, self._secret())
+        return crypto.encode_jwt(access, self.signing_secret())
 
     def revoke_personal_token(self, refresh_token: str) -> None:
-        claims = crypto.decode_jwt(refresh_token or "", self._secret(), token_type="refresh", now=self.ctx.clock())
+        claims = crypto.decode_jwt(refresh_token or "", self.signing_secret(), token_type="refresh",
+                                   now=self.ctx.clock())
         if claims is None or "jti" not in claims:
             raise Unauthorized("Token is invalid")
         self.store.delete(*_pat_key(claims["jti"]))
@@ -179,7 +194,7 @@ class UserService:
                         "kind": "legacy"}, Condition.not_exists())
         return token
 
-    def _secret(self) -> bytes:
+    def signing_secret(self) -> bytes:
         """The signing key: from settings, else generated once and kept in the store (shared by all processes)."""
         if self.ctx.settings.secret:
             return self.ctx.settings.secret.encode()
