@@ -139,6 +139,7 @@ def test_connect_checks_health_and_setup_and_answers_label_studios_shape(api, ba
     assert body["state"] == "CO" and body["readable_state"] == "Connected"
     assert body["model_version"] == "rule-v1" and body["error_message"] is None
     assert body["project"] == project["id"] and body["title"] == "rules" and body["timeout"] == 5
+    assert body["extra_params"] == {"threshold": 0.5}  # answered back as given; sent to /setup as a JSON string
     assert body["auth_method"] == "NONE" and body["basic_auth_pass_is_set"] is False
     assert len(backend.calls("/health")) == 1
     setup = backend.calls("/setup")[0].body

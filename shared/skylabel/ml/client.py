@@ -30,7 +30,7 @@ from skylabel.errors import DomainError
 from skylabel.outbound import OutboundClient, OutboundFailed, OutboundPolicy, OutboundRefused, Response
 
 HEALTH_TIMEOUT_S = 10.0  # Label Studio allows 1 s; a cold-started serverless backend needs more
-SETUP_TIMEOUT_S = 30.0
+SETUP_TIMEOUT_S = 15.0  # with health, under API Gateway's 29 s when a connection is checked in a request
 RETRIES = 2  # extra attempts for a predict call in a job
 RETRY_BACKOFF_S = 0.5  # then doubled per attempt (module-level so tests can shorten it)
 MAX_ANSWER_BYTES = 50 * 1024 * 1024

@@ -174,11 +174,13 @@ class PredictJobs:
     def wait(self, job_id: int, seconds: float = SYNC_WAIT_SECONDS) -> dict:
         """The job once it has ended, or as it is after `seconds`."""
         deadline = time.monotonic() + seconds
+        pause = 0.02  # quick for a small job, then backing off: a long wait costs a few dozen reads, not hundreds
         while True:
             job = self.store.get(*keys.ml_job(job_id)) or {}
             if job.get("status") in FINAL or time.monotonic() >= deadline:
                 return job
-            time.sleep(0.05)
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.5)
 
     # --- reading ---------------------------------------------------------------------------------------------
 

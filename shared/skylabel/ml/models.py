@@ -85,7 +85,8 @@ class InteractiveIn(BaseModel):
 def extra_params_text(value: Any) -> str | None:
     """`extra_params` as the backend SDK needs it in /setup: a JSON string (a dict makes it answer 500).
 
-    Text the user typed is sent as typed; anything else is JSON-encoded; empty means null.
+    Stored as the caller gave it (Label Studio's JSONField answers it back that way); text the user typed is
+    sent as typed, anything else JSON-encoded, and empty means null.
     """
     if value is None or value == "" or value == {}:
         return None

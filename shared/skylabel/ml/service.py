@@ -101,7 +101,6 @@ class MLService:
         fields = body.model_dump()
         if fields.get("auth_method") != "BASIC_AUTH":
             fields.update(basic_auth_user=None, basic_auth_pass=None)
-        fields["extra_params"] = extra_params_text(fields.get("extra_params"))
         candidate = {**fields, "hostname": hostname}
         version = self._validate(candidate, project)
         backend_id = ids.allocate_one(self.store, "ml_backend")
@@ -142,8 +141,6 @@ class MLService:
     def update(self, actor: Actor, backend_id: int, patch: MLBackendPatch, *, hostname: str) -> dict:
         current = self.get_item(actor, backend_id)
         changes = patch.changes()
-        if "extra_params" in changes:
-            changes["extra_params"] = extra_params_text(changes["extra_params"])
         if changes.get("auth_method") == "NONE":
             changes.update(basic_auth_user=None, basic_auth_pass=None)
         candidate = {**current, **changes, "hostname": hostname}
@@ -189,7 +186,7 @@ class MLService:
         try:
             return client.setup(project=project_key(project), schema=project.get("label_config") or "",
                                 hostname=candidate.get("hostname") or "",
-                                extra_params=candidate.get("extra_params"))
+                                extra_params=extra_params_text(candidate.get("extra_params")))
         except BackendError as exc:
             message = (f"Successfully connected to {url} but it doesn't look like a valid ML backend. "
                        f"Reason: {exc.message}")
@@ -209,7 +206,8 @@ class MLService:
         else:
             try:
                 version = client.setup(project=project_key(project), schema=project.get("label_config") or "",
-                                       hostname=item.get("hostname") or "", extra_params=item.get("extra_params"))
+                                       hostname=item.get("hostname") or "",
+                                       extra_params=extra_params_text(item.get("extra_params")))
             except (BackendError, OutboundRefused) as exc:
                 changes.update(state=ERROR, error_message=exc.message)
             else:
