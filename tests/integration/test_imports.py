@@ -251,3 +251,12 @@ def test_a_retried_import_with_an_idempotency_key_imports_once(api, project):
     assert api.call("POST", f"/api/projects/{project['id']}/import", body=[{"text": "c"}],
                     headers=dict(bad_key))[0] == 201
     assert total(api, project["id"]) == 3
+
+
+def test_files_imported_inside_the_request_keep_their_task_counts_in_the_history(api, project):
+    # When two files of different sizes are imported in one request
+    upload(api, project["id"], [("two.jsonl", b'{"text": "a"}\n{"text": "b"}\n'), ("three.txt", b"x\ny\nz\n")])
+    # Then the import history says how many tasks each became
+    jobs = api.call("GET", f"/api/projects/{project['id']}/imports")[1]
+    counts = {job["file"]: (job["status"], job["task_count"]) for job in jobs}
+    assert counts == {"two.jsonl": ("completed", 2), "three.txt": ("completed", 3)}

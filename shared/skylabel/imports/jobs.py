@@ -48,7 +48,7 @@ class ImportJobs:
 
     def create(self, *, project: dict, user_id: int, key: str, filename: str, bucket: str = "",
                etag: str | None = None, commit_valid: bool = False, origin: str = "upload",
-               preannotated: list[str] | None = None, finished: bool = False) -> dict:
+               preannotated: list[str] | None = None, finished: bool = False, task_count: int = 0) -> dict:
         """A job for the stored object `key`; the same bucket/key/etag always maps to the same job."""
         digest = source_digest(bucket, key)
         existing = self.store.get(*keys.import_source(digest))
@@ -72,7 +72,8 @@ class ImportJobs:
             "finished_at": None, "duration": None, "task_ranges": [],
         }
         if finished:  # a record of work already done inside a request: nothing to resume, ever
-            item.update(status="completed", started_at=now, finished_at=now, duration=0)
+            item.update(status="completed", started_at=now, finished_at=now, duration=0, task_count=task_count,
+                        total=task_count, done=task_count)
         else:  # in the index of unfinished jobs until it ends, so a restarted process can resume it
             item.update(gsi2pk=ACTIVE_JOBS, gsi2sk=keys.pad(job_id))
         source = {"pk": keys.import_source(digest)[0], "sk": "SRC", "job_id": job_id, "etag": etag}
@@ -89,10 +90,10 @@ class ImportJobs:
             return found
         return item
 
-    def record_inline(self, *, project: dict, user_id: int, key: str, filename: str) -> int:
+    def record_inline(self, *, project: dict, user_id: int, key: str, filename: str, task_count: int) -> int:
         """History for a file imported inside its request (its tasks are already written)."""
         return self.create(project=project, user_id=user_id, key=key, filename=filename, origin="upload",
-                           finished=True)["id"]
+                           finished=True, task_count=task_count)["id"]
 
     def import_object(self, *, bucket: str, key: str, etag: str | None) -> dict:
         """An object landed in the drop area (`drop/<project-id>/...`): find or create its job and run it."""

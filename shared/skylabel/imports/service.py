@@ -353,6 +353,7 @@ class FileImports:
             answer["import"] = started_jobs[0]
             return answer
         entries: list[tuple] = []
+        per_file: dict[str, int] = {}  # tasks each file became, for its history record
         formats: dict[str, int] = {}
         columns: set[str] = set()
         for name, key, content in stored:
@@ -361,6 +362,7 @@ class FileImports:
             if is_media(name):
                 url = self.ctx.blobs.presign_get(key, expires_in=7 * 24 * 3600)
                 entries.append(normalize(name, {data_key or "image": url}, config, []))
+                per_file[key] = 1
                 continue
             rows = list(read_tasks([content], name, data_key=data_key))
             try:
@@ -372,12 +374,14 @@ class FileImports:
             for entry in file_entries:
                 columns.update(entry[0])
             entries += file_entries
+            per_file[key] = len(file_entries)
         if not entries:
             raise Invalid("load_tasks: No tasks added", {"non_field_errors": ["load_tasks: No tasks added"]})
         blocks = IdBlocks.allocate(self.store, project_id, entries)
         built = build(project, actor.user_id, entries, blocks, iso(self.ctx.clock()))
         write(self.ctx, built)
-        upload_ids = [jobs.record_inline(project=project, user_id=actor.user_id, key=key, filename=name)
+        upload_ids = [jobs.record_inline(project=project, user_id=actor.user_id, key=key, filename=name,
+                                         task_count=per_file.get(key, 0))
                       for name, key, _ in stored]
         predict_after_import(self.ctx, project, [[blocks.task, len(entries)]], actor.user_id)
         return import_answer(
