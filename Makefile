@@ -50,6 +50,7 @@ openapi: install
 bench: install browser
 	$(PY) bench/run.py
 	$(PY) bench/browser.py
+	$(PY) bench/ml_predict.py
 
 # The CDK cloud assembly in infrastructure/cdk.out, offline: no AWS credentials, Docker or CDK CLI needed.
 synth: install

@@ -1,21 +1,12 @@
 // Sign-up, sign-out and sign-in as a newcomer meets them, and that a signed-out browser is refused.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { launch, newEmail, open, screenshot } from "./browser";
+import { expect, inject, test } from "vitest";
+import { newEmail, open, screenshot, useBrowser } from "./browser";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("sign up, sign out, and be refused afterwards; sign in again", async () => {
-  const { page, context, problems } = await open(browser, baseURL);
+  const { page, context, problems } = await open(browser(), baseURL);
   const email = newEmail("auth");
 
   // Given a fresh visitor, the app sends them to sign-in, which links to sign-up.

@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 export const ARTIFACTS = resolve(import.meta.dirname, "artifacts");
 const EXECUTABLE = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -19,6 +20,21 @@ export async function launch(): Promise<Browser> {
   } catch (error) {
     throw new Error(`Chromium at ${EXECUTABLE} did not start (make test installs it with apt): ${String(error)}`);
   }
+}
+
+/** One browser for a test file, started before its tests and closed after them; call at the file's top level. */
+export function useBrowser(): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error("the browser has not started");
+    return browser;
+  };
 }
 
 export interface Session {

@@ -1,22 +1,13 @@
 // A labeling config with a mistake is explained where it is typed, and the project cannot be created with it.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { launch, open, screenshot } from "./browser";
+import { expect, inject, test } from "vitest";
+import { open, screenshot, useBrowser } from "./browser";
 import { signUp } from "./steps";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("a bad config's error is shown inline", async () => {
-  const { page, context, problems } = await open(browser, baseURL);
+  const { page, context, problems } = await open(browser(), baseURL);
   await signUp(page);
   await page.goto("/projects/new");
   await page.getByLabel("Title").fill("Typo");

@@ -1,22 +1,13 @@
 // Work in progress survives leaving the page (Label Studio's drafts API), and skipping moves on.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { launch, open, screenshot } from "./browser";
+import { expect, inject, test } from "vitest";
+import { open, screenshot, useBrowser } from "./browser";
 import { apiCall, createProject, editorReady, shownTaskId, signUp, template } from "./steps";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 test("a draft is saved while labeling, restored on return, and gone once submitted; skip moves on", async () => {
-  const { page, context, problems } = await open(browser, baseURL);
+  const { page, context, problems } = await open(browser(), baseURL);
   await signUp(page);
   const { config } = await template(page, "text-classification");
   const projectId = await createProject(page, "Drafts", config, [{ text: "First ticket" }, { text: "Second ticket" }]);

@@ -2,22 +2,14 @@
 // end as Label Studio results stored on the server, checked through the API.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { launch, open, screenshot } from "./browser";
+import type { Page } from "playwright-core";
+import { expect, inject, test } from "vitest";
+import { open, screenshot, useBrowser } from "./browser";
 import { annotationsOf, createProject, drag, editorReady, shownTaskId, signUp, template } from "./steps";
 
 const baseURL = inject("baseURL");
 const IMAGE = resolve(import.meta.dirname, "..", "public", "samples", "image.png");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 /** Where a piece of text sits on screen inside the editor's text view. */
 async function textBox(page: Page, needle: string): Promise<{ x: number; y: number; width: number; height: number }> {
@@ -41,7 +33,7 @@ async function textBox(page: Page, needle: string): Promise<{ x: number; y: numb
 }
 
 test("an entity span labeled by mouse selection", async () => {
-  const { page, context, problems } = await open(browser, baseURL);
+  const { page, context, problems } = await open(browser(), baseURL);
   await signUp(page);
   const ner = await template(page, "named-entity-recognition");
   const projectId = await createProject(page, "People and places", ner.config, [ner.sample]);
@@ -69,7 +61,7 @@ test("an entity span labeled by mouse selection", async () => {
 });
 
 test("an image imported through the page and a box drawn by mouse drag", async () => {
-  const { page, context, problems } = await open(browser, baseURL);
+  const { page, context, problems } = await open(browser(), baseURL);
   await signUp(page);
   const bbox = await template(page, "object-detection-bounding-boxes");
   const projectId = await createProject(page, "Street scenes", bbox.config);

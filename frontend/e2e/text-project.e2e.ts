@@ -2,21 +2,13 @@
 // import a CSV by drag and drop, label three tasks by clicking choices, reopen one and update it, export CSV and
 // JSON and read the downloaded files. Every page is screenshotted (e2e/artifacts/) at 1280×800, some at 768 wide.
 import { readFileSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { launch, open, screenshot } from "./browser";
+import type { Page } from "playwright-core";
+import { expect, inject, test } from "vitest";
+import { open, screenshot, useBrowser } from "./browser";
 import { annotationsOf, apiCall, editorReady, shownTaskId, signUp } from "./steps";
 
 const baseURL = inject("baseURL");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launch();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const CSV = [
   "text,source",
@@ -59,7 +51,7 @@ async function download(page: Page, format: string): Promise<string> {
 }
 
 test("from a template to an exported labeled dataset", async () => {
-  const { page, context, problems } = await open(browser, baseURL);
+  const { page, context, problems } = await open(browser(), baseURL);
   await signUp(page);
 
   // Given the projects page, a newcomer creates a project from the text classification template
