@@ -78,19 +78,38 @@ def start(args: argparse.Namespace) -> int:
 
 
 def _resume_jobs(ctx) -> None:
-    """Import jobs a stopped server left unfinished continue now (in the background; start is not delayed)."""
-    from skylabel.imports.jobs import ImportJobs
+    """Jobs a stopped server left unfinished continue now (in the background; start is not delayed)."""
 
     def resume() -> None:
-        try:
-            resumed = ImportJobs(ctx).resume_unfinished()
-        except Exception:  # noqa: BLE001 - a bad record must not stop the server
-            logging.getLogger("skylabel.local").exception("resuming unfinished import jobs failed")
-            return
-        if resumed:
-            print(f"Resuming unfinished import jobs: {', '.join(map(str, resumed))}", flush=True)
+        for kind, ids in resume_unfinished_jobs(ctx).items():
+            print(f"Resuming unfinished {kind}: {', '.join(map(str, ids))}", flush=True)
 
     threading.Thread(target=resume, name="resume-jobs", daemon=True).start()
+
+
+def resume_unfinished_jobs(ctx) -> dict[str, list[int]]:
+    """Start again the import jobs, prediction jobs and ML-backend events a stopped process left unfinished.
+
+    The thread pool's jobs die with the process (Step Functions' do not, so AWS has no such step). Each kind
+    keeps its unfinished records in a gsi2 index and resumes exactly once (see each `resume_unfinished`).
+    Answers the ids started, by kind; a kind that fails is logged and does not stop the others.
+    """
+    from skylabel.imports.jobs import ImportJobs
+    from skylabel.ml.events import EventJobs
+    from skylabel.ml.jobs import PredictJobs
+
+    kinds = {"import jobs": ImportJobs(ctx).resume_unfinished, "prediction jobs": PredictJobs(ctx).resume_unfinished,
+             "ML backend events": EventJobs(ctx).resume_unfinished}
+    resumed: dict[str, list[int]] = {}
+    for kind, resume in kinds.items():
+        try:
+            ids = resume()
+        except Exception:  # noqa: BLE001 - a bad record must not stop the server
+            logging.getLogger("skylabel.local").exception("resuming unfinished %s failed", kind)
+            continue
+        if ids:
+            resumed[kind] = ids
+    return resumed
 
 
 def user_create(args: argparse.Namespace) -> int:

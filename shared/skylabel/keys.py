@@ -202,6 +202,22 @@ def project_ml_jobs(project_id: int) -> str:
     return f"PROJECT#{project_id}#MLJOBS"
 
 
+# gsi2 partitions of the ML records a stopped process must pick up again (`skylabel start` resumes them, as it
+# resumes import jobs): each record is in its partition from creation until it ends, then leaves it.
+ACTIVE_ML_JOBS = "MLJOBS#ACTIVE"
+ACTIVE_ML_EVENTS = "MLEVENTS#ACTIVE"
+
+
+def ml_event(event_id: int) -> tuple[str, str]:
+    """A queued event for ML backends' /webhook; its deliveries (`TO#<backend>`) share its partition."""
+    return f"MLEVENT#{event_id}", "EVENT"
+
+
+def ml_event_delivery(event_id: int, backend_id: int) -> tuple[str, str]:
+    """Claimed before the event is sent to one backend, so a resumed event is never sent to it twice."""
+    return f"MLEVENT#{event_id}", f"TO#{pad(backend_id)}"
+
+
 def project_uncertain(project_id: int) -> str:
     """gsi2 partition of a project's unlabeled tasks that have predictions, by score (uncertainty sampling)."""
     return f"PROJECT#{project_id}#UNCERTAIN"

@@ -51,7 +51,7 @@ def workflows(ctx: Context) -> dict[str, Workflow]:
             name="ml_event",
             plan=lambda p: EventJobs(ctx).plan(p),
             run_part=lambda p, part: EventJobs(ctx).run_part(p, part),
-            finish=lambda _p, _results: None,
+            finish=lambda p, results: EventJobs(ctx).finish(p, results),
             on_error=lambda p, message: EventJobs(ctx).error(p, message),
             max_concurrency=4,
         ),

@@ -195,14 +195,20 @@ def test_reading_a_connection_checks_it_again_and_records_why_it_failed(api, bac
     assert "could not be reached" in again["error_message"]
 
 
-def test_on_aws_a_loopback_backend_is_refused(api, backend, ml_world):
-    if ml_world.settings.runtime != "aws":
-        pytest.skip("the laptop runtime allows loopback backends")
+def test_each_runtime_applies_its_own_address_policy_to_backends(api, backend, ml_world):
+    """Without the operator's setting, the laptop runtime connects a user's own backend on localhost and AWS
+    refuses loopback (before any request leaves); both refuse link-local/metadata addresses."""
     ml_world.settings = ml_world.settings.model_copy(update={"allow_private_urls": None})
     project = make_project(api)
     status, body = api.call("POST", "/api/ml", body={"url": backend.url, "project": project["id"]})
-    assert status == 400 and "loopback" in body["validation_errors"]["url"][0], body
-    assert backend.requests == []
+    if ml_world.settings.runtime == "aws":
+        assert status == 400 and "loopback" in body["validation_errors"]["url"][0], body
+        assert backend.requests == []
+    else:
+        assert status == 201 and body["state"] == "CO", body
+        assert [r.path for r in backend.requests] == ["/health", "/setup"]
+    status, body = api.call("POST", "/api/ml", body={"url": "http://169.254.169.254/latest/", "project": project["id"]})
+    assert status == 400 and "metadata" in body["validation_errors"]["url"][0], body
 
 
 # --- prediction jobs ---------------------------------------------------------------------------------------
@@ -234,6 +240,19 @@ def test_batch_predict_stores_one_prediction_per_task_with_counters_and_never_tw
     assert again["status"] == "completed" and again["skipped"] == 5 and again["predicted"] == 0
     assert len(backend.calls("/predict")) == 1
     assert project_counters(api, project)["total_predictions_number"] == 5
+
+
+def test_the_browser_app_can_have_the_started_job_back_at_once_and_follow_it(api, backend):
+    project = make_project(api, texts=TEXTS[:3])
+    backend_id = connect(api, project, backend)["id"]
+    # When the action is asked not to wait
+    status, answer = api.call("POST", "/api/dm/actions", query={"id": "retrieve_tasks_predictions",
+                                                                 "project": project["id"], "wait": "false"},
+                              body={"selectedItems": {"all": True, "excluded": []}})
+    # Then it answers with the job it started, which ends with every task predicted
+    assert status == 200 and answer["processed_items"] == 3 and answer["job"]["id"]
+    assert wait_job(api, backend_id, answer["job"]["id"])["predicted"] == 3
+    assert project_counters(api, project)["total_predictions_number"] == 3
 
 
 def test_a_backend_without_batch_support_gets_the_tasks_one_by_one(api, backend):

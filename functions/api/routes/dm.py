@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from skylabel.errors import Invalid, NotFound
-from skylabel.ml.actions import ML_ACTIONS
+from skylabel.ml.actions import ML_ACTIONS, retrieve_tasks_predictions
 from skylabel.tasks.service import TaskService
 from skylabel_api import deps
 from skylabel_api.responses import ok
@@ -28,6 +28,8 @@ def run_action():
     ids = service.ids_matching(actor, project, selection)
     if action == "delete_tasks":
         return ok({"processed_items": service.delete_many(actor, project, ids), "reload": True})
+    if action == "retrieve_tasks_predictions":  # `wait=false`: answer with the started job instead of waiting
+        return ok(retrieve_tasks_predictions(deps.ctx(), actor, project, ids, wait=deps.q_bool("wait", True)))
     if action in ML_ACTIONS:  # ML backends (skylabel.ml): predictions as a job; auto-accepted annotations undone
         return ok(ML_ACTIONS[action](deps.ctx(), actor, project, ids))
     raise Invalid(f"Unknown action {action!r}; supported: delete_tasks.", {"id": ["Unknown action."]})

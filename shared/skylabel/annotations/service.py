@@ -9,7 +9,7 @@ from skylabel.drafts.service import supersede
 from skylabel.errors import Invalid, not_found
 from skylabel.labeling_config import parse_label_config
 from skylabel.ml.events import annotation_event
-from skylabel.ports import Condition, Delete, Put
+from skylabel.ports import Condition, Delete, Put, Update
 from skylabel.storages.exporting import push_annotation, remove_annotation
 from skylabel.tasks.state import LabelChange, commit_labels
 from skylabel.tasks.views import Bundle, annotation_view, load_bundle, prediction_view
@@ -218,9 +218,24 @@ class AnnotationService:
         return item
 
     def update_prediction(self, actor: Actor, prediction_id: int, patch: PredictionPatch) -> dict:
-        current = self.get_prediction(actor, prediction_id)
+        """Through the task's counters: a new score moves the task in the uncertainty index (ml/sampling.py)
+        in the same transaction."""
+        task_id, _ = self._locate(actor, keys.prediction_pointer(prediction_id), "Prediction")
         changes = {**patch.changes(), "updated_at": self._now()}
-        return self.store.update(current["pk"], current["sk"], set=changes, condition=Condition.exists())
+
+        def change(bundle: Bundle) -> LabelChange:
+            current = next((p for p in bundle.predictions if p["id"] == prediction_id), None)
+            if current is None:
+                raise not_found("Prediction")
+            item = {**current, **changes}
+            return LabelChange(
+                operations=[Update(current["pk"], current["sk"], set=changes, condition=Condition.exists())],
+                predictions=[item if p["id"] == prediction_id else p for p in bundle.predictions],
+                result=item,
+            )
+
+        item, _ = commit_labels(self.ctx, task_id, actor.organization_id, change)
+        return item  # type: ignore[return-value]
 
     def delete_prediction(self, actor: Actor, prediction_id: int) -> None:
         task_id, _ = self._locate(actor, keys.prediction_pointer(prediction_id), "Prediction")

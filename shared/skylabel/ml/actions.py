@@ -20,12 +20,15 @@ from skylabel.tasks.state import LabelChange, commit_labels
 from skylabel.tasks.views import Bundle, load_bundle
 
 
-def retrieve_tasks_predictions(ctx: Context, actor: Actor, project_id: int, task_ids: list[int]) -> dict:
+def retrieve_tasks_predictions(ctx: Context, actor: Actor, project_id: int, task_ids: list[int],
+                               wait: bool = True) -> dict:
+    """`wait=False` (the browser app, which shows the job's progress) answers at once with the started job."""
     if not task_ids:
         return {"processed_items": 0, "detail": "Retrieved 0 predictions"}
     jobs = PredictJobs(ctx)
     job = jobs.start_for_selection(actor, project_id, task_ids, origin="data_manager")
-    job = jobs.wait(job["id"])
+    if wait:
+        job = jobs.wait(job["id"])
     n = len(task_ids)
     status = job.get("status")
     if status == "completed":

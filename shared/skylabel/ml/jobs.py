@@ -24,6 +24,12 @@ Locally the thread pool runs these steps; in AWS the predict state machine runs 
 - a part that runs out of its time budget (AWS: under the Lambda's 15 minutes) raises PartUnfinished; the
   state machine retries it, and it resumes at its first uncounted batch.
 - finish: `completed`, `completed_with_errors` (some batches failed) or `failed` (nothing could be predicted).
+- resume: from its creation until it ends, a job is in the gsi2 index of unfinished ML jobs. A process that
+  stopped mid-job (the laptop runtime's thread pool dies with it; Step Functions does not) starts those jobs
+  again at `skylabel start`: a planned job keeps its plan and model version, its parts skip their counted
+  batches, and a batch whose predictions were stored but not counted is counted without sending its tasks
+  again — so a resumed job ends with the counts of an uninterrupted one.
+- a project's deletion takes its connections and its jobs' records with it (`delete_project_ml`).
 """
 
 from __future__ import annotations
@@ -136,7 +142,8 @@ class PredictJobs:
                 "ml_backend": backend["id"], "created_by": user_id, "origin": origin, "status": "queued",
                 "batch_size": batch, "model_version": None, "total": None, "parts": None, "done": 0,
                 "predicted": 0, "empty": 0, "skipped": 0, "failed": 0, "auto_accepted": 0, "error": None,
-                "created_at": now, "updated_at": now, "started_at": None, "finished_at": None, "duration": None}
+                "created_at": now, "updated_at": now, "started_at": None, "finished_at": None, "duration": None,
+                "gsi2pk": keys.ACTIVE_ML_JOBS, "gsi2sk": keys.pad(job_id)}  # unfinished until `_end`
         if selection is not None:
             self.ctx.blobs.put(self._selection_key(job_id), _dump(selection), "application/json")
             item["selection"] = sum(count for _, count in selection)
@@ -215,6 +222,10 @@ class PredictJobs:
         job = self.store.get(*keys.ml_job(job_id))
         if job is None or job["status"] in FINAL:
             return []
+        if job.get("parts") is not None:
+            # Planned before (a resumed or retried job): its part records hold its progress, and its tasks are
+            # predicted with the model version it started with, so the plan is kept as it is.
+            return [{"index": index} for index in range(job["parts"])]
         backend = self.store.get(*keys.ml_backend(job["ml_backend"]))
         if backend is None:
             self.fail(job_id, "The ML backend was deleted before the job ran.")
@@ -230,10 +241,13 @@ class PredictJobs:
             return []
         records, total = self._parts(job, project["id"])
         self.store.batch_put(records)
-        self.store.update(*keys.ml_job(job_id), set={
-            "status": "in_progress", "model_version": backend.get("model_version") or "undefined",
-            "total": total, "parts": len(records), "started_at": job.get("started_at") or self._now(),
-            "updated_at": self._now()})
+        try:
+            self.store.update(*keys.ml_job(job_id), condition=Condition.exists(), set={
+                "status": "in_progress", "model_version": backend.get("model_version") or "undefined",
+                "total": total, "parts": len(records), "started_at": job.get("started_at") or self._now(),
+                "updated_at": self._now()})
+        except ConditionFailed:
+            return []  # deleted with its project meanwhile
         return [{"index": r["index"]} for r in records]
 
     def _parts(self, job: dict, project_id: int) -> tuple[list[dict], int]:
@@ -553,8 +567,29 @@ class PredictJobs:
         duration = None
         if started:
             duration = round(self.ctx.clock() - datetime.fromisoformat(started).timestamp(), 3)
-        self.store.update(*keys.ml_job(job["id"]), set={"status": status, "error": error, "finished_at": now,
-                                                         "updated_at": now, "duration": duration})
+        try:
+            self.store.update(*keys.ml_job(job["id"]), condition=Condition.exists(), set={
+                "status": status, "error": error, "finished_at": now, "updated_at": now, "duration": duration,
+                "gsi2pk": None, "gsi2sk": None})  # out of the unfinished jobs: nothing to resume
+        except ConditionFailed:
+            pass  # deleted with its project meanwhile
+
+    # --- resuming and forgetting -----------------------------------------------------------------------------
+
+    def resume_unfinished(self) -> list[int]:
+        """Start again every job a stopped process left unfinished (for the laptop runtime's `skylabel start`).
+
+        Safe to call while jobs run in this process: the runner starts a job id once.
+        """
+        if self.ctx.jobs is None:
+            raise RuntimeError("no job runner configured")
+        resumed = []
+        for job in self.store.query(keys.ACTIVE_ML_JOBS, index="gsi2").items:
+            if job.get("status") in FINAL:
+                continue
+            self.ctx.jobs.start("predict", f"predict-{job['id']}", {"job_id": job["id"]})
+            resumed.append(job["id"])
+        return resumed
 
 
 def _dump(value: object) -> bytes:
@@ -563,6 +598,30 @@ def _dump(value: object) -> bytes:
 
 def _load(data: bytes) -> list:
     return json.loads(data)
+
+
+def delete_project_ml(ctx: Context, project_id: int) -> None:
+    """A deleted project's ML connections and prediction jobs (their parts, batch errors and selections).
+
+    A job still running finds its records gone and stops writing: its counts and its end are conditional on
+    them (ProjectGone, `_end`), and its predictions went with the project's tasks.
+    """
+    store = ctx.items
+    for backend in MLService(ctx).for_project(project_id):
+        store.delete(*keys.ml_backend(backend["id"]))
+    cursor = None
+    while True:  # in pages: a busy project may have run many jobs
+        page = store.query(keys.project_ml_jobs(project_id), index="gsi1", limit=100, cursor=cursor)
+        for job in page.items:
+            # The job item last: until then it still lists (and so is found again) if this is cut short.
+            store.batch_delete([(item["pk"], item["sk"]) for item in store.query(job["pk"]).items
+                                if item["sk"] != job["sk"]])
+            if "selection" in job:
+                ctx.blobs.delete(PredictJobs._selection_key(job["id"]))
+            store.delete(job["pk"], job["sk"])
+        cursor = page.cursor
+        if cursor is None:
+            return
 
 
 def predict_after_import(ctx: Context, project: dict | int, ranges: list[list[int]], user_id: int) -> dict | None:

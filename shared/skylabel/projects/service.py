@@ -114,6 +114,9 @@ class ProjectService:
         TaskService(self.ctx).delete_all_items(project_id)
         TaskIndex(self.store).drop_markers(project_id)
         self.store.delete(*keys.project_summary(project_id))
+        from skylabel.ml.jobs import delete_project_ml  # ml depends on projects, not the reverse
+
+        delete_project_ml(self.ctx, project_id)
 
     def represent(self, item: dict, *, users: UserService | None = None) -> dict:
         """The Label Studio Project object."""

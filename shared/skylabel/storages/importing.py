@@ -64,6 +64,15 @@ class SyncResult:
     existed: int = 0
     objects: int = 0
     errors: list[str] = field(default_factory=list)
+    ranges: list[list[int]] = field(default_factory=list)  # the created tasks' ids as [first, count] runs
+
+    def add_tasks(self, task_ids: list[int]) -> None:
+        """Record created tasks; a group's ids are one block, so a big sync keeps a few runs, not every id."""
+        for task_id in task_ids:
+            if self.ranges and sum(self.ranges[-1]) == task_id:
+                self.ranges[-1][1] += 1
+            else:
+                self.ranges.append([task_id, 1])
 
 
 class ImportSync:
@@ -187,6 +196,7 @@ class ImportSync:
             self._one_by_one(group)
             return
         self.result.created += len(task_keys)
+        self.result.add_tasks([task["id"] for task in built.tasks])
 
     def _one_by_one(self, group: list[tuple[StoredObject, list[tuple]]]) -> None:
         for obj, object_entries in group:

@@ -22,6 +22,7 @@ from typing import Literal
 from skylabel import ids, keys
 from skylabel.context import Actor, Context
 from skylabel.errors import DomainError, Invalid, NotFound
+from skylabel.imports.service import predict_after_import
 from skylabel.ports import Condition, ConditionFailed
 from skylabel.projects.service import ProjectService
 from skylabel.storages.exporting import export_all
@@ -176,10 +177,12 @@ class StorageService:
         meta = {**(item.get("meta") or {})}
         meta.update(attempts=meta.get("attempts", 0) + 1, time_queued=now, time_in_progress=now)
         self.store.update(item["pk"], item["sk"], set={"status": "in_progress", "meta": meta, "traceback": None})
+        importer: ImportSync | None = None
         try:
             source = open_source(self.ctx, item)
             if self.kind == "import":
-                result = ImportSync(self.ctx, item, project, actor.user_id, source).run()
+                importer = ImportSync(self.ctx, item, project, actor.user_id, source)
+                result = importer.run()
                 count, meta["tasks_existed"], errors = result.created, result.existed, result.errors
             else:
                 count, errors = export_all(self.ctx, item, source), []
@@ -195,6 +198,11 @@ class StorageService:
                          traceback="The sync stopped on an unexpected error (see the service logs); sync again to "
                                    "continue where it stopped.")
             raise
+        finally:
+            # What this sync created is predicted when the project asks for it, as after a file import (also
+            # when the sync stopped part-way: those tasks are saved). Never raises.
+            if importer is not None and importer.result.ranges:
+                predict_after_import(self.ctx, project, importer.result.ranges, actor.user_id)
         status = "completed_with_errors" if errors else "completed"
         return self._finish(item, meta, started, status=status, count=count,
                             traceback="\n".join(errors) if errors else None)
