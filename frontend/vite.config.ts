@@ -1,6 +1,7 @@
 // The SPA's build: one entry (index.html), hashed assets under dist/assets. The Label Studio editor is not
-// bundled: scripts/vendor-editor.mjs puts its prebuilt files in public/vendor/label-studio, copied as-is,
-// and the labeling page loads them on demand (see src/editor/loader.ts).
+// bundled: scripts/vendor-editor.mjs puts its prebuilt builds (1.4.0 and 1.13.1) in
+// public/vendor/label-studio-<version>/, copied as-is, and pages load the one a config needs on demand
+// (see src/editor/loader.ts).
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({

@@ -9,6 +9,7 @@ import { DataManager } from "./pages/data";
 import { ExportPage } from "./pages/export";
 import { ImportPage } from "./pages/import";
 import { Labeling } from "./pages/label";
+import { ModelsPage } from "./pages/models";
 import { ProjectsList } from "./pages/projects";
 import { ProjectSettings } from "./pages/settings";
 import { match, navigate, onLinkClick, useLocation } from "./router";
@@ -24,6 +25,7 @@ const PROJECT_TABS: [string, string][] = [
   ["label", "Label"],
   ["import", "Import"],
   ["export", "Export"],
+  ["models", "Models"],
   ["settings", "Settings"],
 ];
 
@@ -37,6 +39,8 @@ function projectPage(tab: string, id: number) {
       return <ImportPage projectId={id} />;
     case "export":
       return <ExportPage projectId={id} />;
+    case "models":
+      return <ModelsPage projectId={id} />;
     case "settings":
       return <ProjectSettings projectId={id} />;
     default:

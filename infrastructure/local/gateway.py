@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import logging
+import mimetypes
 import threading
 import time
 import uuid
@@ -22,6 +23,7 @@ from skylabel.adapters.localfs import content_disposition
 from skylabel.context import Context
 from skylabel.imports.events import handle_sqs_event, s3_event
 from skylabel.imports.service import drop_bucket
+from skylabel_local.ranges import Unsatisfiable, byte_range, content_range
 from skylabel_local.static import StaticSite, is_app_path
 
 logger = logging.getLogger("skylabel.local")
@@ -87,7 +89,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         site = self.server.site  # type: ignore[attr-defined]
         if site is not None and is_app_path(self.command, urlsplit(self.path).path):
-            answer = site.answer(unquote(urlsplit(self.path).path), headers.get("accept-encoding", ""))
+            answer = site.answer(unquote(urlsplit(self.path).path), headers.get("accept-encoding", ""),
+                                 headers.get("range"))
             self._send(answer.status, answer.headers, answer.body)
             return
         event = to_event(self.command, self.path, headers, body, self.client_address[0])
@@ -127,15 +130,25 @@ class Handler(BaseHTTPRequestHandler):
                 threading.Thread(target=handle_sqs_event, args=(ctx, event), daemon=True).start()
             return
         try:
-            size, chunks = blobs.size(key), blobs.open(key)  # type: ignore[attr-defined]
+            size = blobs.size(key)  # type: ignore[attr-defined]
+            wanted = byte_range(self.headers.get("Range"), size)  # media seeking (see ranges.py)
+            start, length = wanted or (0, size)
+            chunks = blobs.open(key, start, length)  # type: ignore[call-arg]
+        except Unsatisfiable:
+            self._send(416, {"Content-Range": f"bytes */{size}"}, b"")
+            return
         except Exception:  # noqa: BLE001 - any miss is a 404 for the client
             self._send(404, {"content-type": "application/json"}, b'{"status_code": 404, "detail": "Not found."}')
             return
-        self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
+        self.send_response(206 if wanted else 200)
+        media_type = mimetypes.guess_type(q.get("filename") or key)[0]
+        self.send_header("Content-Type", media_type or "application/octet-stream")
+        self.send_header("Accept-Ranges", "bytes")
+        if wanted:
+            self.send_header("Content-Range", content_range(start, length, size))
         if q.get("filename"):
             self.send_header("Content-Disposition", content_disposition(q["filename"]))
-        self.send_header("Content-Length", str(size))
+        self.send_header("Content-Length", str(length))
         self.end_headers()
         if self.command == "HEAD":
             return

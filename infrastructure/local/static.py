@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skylabel.webpolicy import security_headers
+from skylabel_local.ranges import Unsatisfiable, byte_range, content_range
 
 API_PREFIXES = ("/api/", "/local-blob/", "/data/")
 API_PATHS = {"/api", "/health", "/version", "/user/signup"}
@@ -25,7 +26,8 @@ COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt", ".map")
 TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".html": "text/html; charset=utf-8", ".json": "application/json", ".svg": "image/svg+xml",
          ".txt": "text/plain; charset=utf-8", ".map": "application/json", ".png": "image/png",
-         ".ico": "image/x-icon", ".woff2": "font/woff2"}
+         ".ico": "image/x-icon", ".woff2": "font/woff2", ".ttf": "font/ttf", ".wasm": "application/wasm",
+         ".mp4": "video/mp4", ".wav": "audio/wav", ".csv": "text/csv; charset=utf-8"}
 
 
 def default_root() -> Path:
@@ -71,7 +73,7 @@ class StaticSite:
     def available(self) -> bool:
         return (self.root / "index.html").is_file()
 
-    def answer(self, path: str, accept_encoding: str = "") -> StaticAnswer:
+    def answer(self, path: str, accept_encoding: str = "", range_header: str | None = None) -> StaticAnswer:
         if not self.available():
             body = (b"The browser app is not built. Run `make install` (or `cd frontend && npm ci && npm run build`);"
                     b" the API is at /api/.\n")
@@ -90,7 +92,17 @@ class StaticSite:
             data = self._gzip(file, data)
             headers["Content-Encoding"] = "gzip"
             headers["Vary"] = "Accept-Encoding"
-        return StaticAnswer(200, headers, data)
+            return StaticAnswer(200, headers, data)
+        headers["Accept-Ranges"] = "bytes"
+        try:
+            wanted = byte_range(range_header, len(data))
+        except Unsatisfiable:
+            return StaticAnswer(416, {**headers, "Content-Range": f"bytes */{len(data)}"}, b"")
+        if wanted is None:
+            return StaticAnswer(200, headers, data)
+        start, length = wanted
+        return StaticAnswer(206, {**headers, "Content-Range": content_range(start, length, len(data))},
+                            data[start:start + length])
 
     def _resolve(self, path: str) -> Path | None:
         """The file a path names inside the root, or None (unknown paths, folders and escapes alike)."""

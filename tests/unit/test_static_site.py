@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from skylabel.adapters.localfs import LocalBlobStore
 from skylabel.adapters.sqlite import SqliteItemStore
 from skylabel.context import Context
 from skylabel.webpolicy import content_security_policy
 from skylabel_local.gateway import LocalGateway
+from skylabel_local.ranges import Unsatisfiable, byte_range
 from skylabel_local.static import StaticSite, accepts_gzip, is_app_path
 
 INDEX = b"<!doctype html><title>Skylabel</title><script type=module src=/assets/index-abc123.js></script>"
@@ -196,3 +198,54 @@ def test_the_versioned_editor_bundle_is_cached_for_good(tmp_path):
     assert site.answer("/vendor/label-studio-1.4.0/main.js").headers["Cache-Control"] == (
         "public, max-age=31536000, immutable")
     assert site.answer("/robots.txt").headers["Cache-Control"] == "no-cache"
+
+
+# --- byte ranges (media seeking) ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("header", "size", "expected"), [
+    ("bytes=0-99", 1000, (0, 100)), ("bytes=900-", 1000, (900, 100)), ("bytes=-100", 1000, (900, 100)),
+    ("bytes=990-5000", 1000, (990, 10)), (None, 1000, None), ("bytes=0-1,5-6", 1000, None), ("items=0-1", 1000, None),
+    ("bytes=-", 1000, None), ("bytes=5-2", 1000, None),
+])
+def test_byte_range(header, size, expected):
+    assert byte_range(header, size) == expected
+
+
+def test_a_range_past_the_end_is_unsatisfiable():
+    with pytest.raises(Unsatisfiable):
+        byte_range("bytes=1000-", 1000)
+
+
+def test_a_media_file_of_the_app_is_served_in_ranges(dist):
+    (dist / "clip.mp4").write_bytes(bytes(range(200)))
+    site = StaticSite(dist)
+    whole = site.answer("/clip.mp4")
+    assert whole.status == 200 and whole.headers["Accept-Ranges"] == "bytes" and len(whole.body) == 200
+    part = site.answer("/clip.mp4", range_header="bytes=10-19")
+    assert part.status == 206 and part.body == bytes(range(10, 20))
+    assert part.headers["Content-Range"] == "bytes 10-19/200" and part.headers["Content-Type"] == "video/mp4"
+    assert site.answer("/clip.mp4", range_header="bytes=500-").status == 416
+
+
+def test_a_signed_blob_url_is_served_in_ranges(dist, tmp_path):
+    # Given an imported video in the local blob store and the server's signed URL for it
+    blobs = LocalBlobStore(tmp_path / "files", "http://127.0.0.1", b"secret")
+    blobs.put("uploads/1/clip.mp4", bytes(range(256)) * 4)
+    ctx = Context(items=SqliteItemStore(tmp_path / "b.db"), blobs=blobs)
+    gateway = LocalGateway(("127.0.0.1", 0), ctx, lambda e, c: {}, StaticSite(dist))
+    thread = threading.Thread(target=gateway.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        path = blobs.presign_get("uploads/1/clip.mp4").removeprefix("http://127.0.0.1")
+        # When the browser seeks, it gets exactly the bytes asked for
+        status, headers, body = _get(gateway, path, {"Range": "bytes=1000-"})
+        assert (status, headers["content-range"], body) == (206, "bytes 1000-1023/1024", bytes(range(232, 256)))
+        assert headers["content-type"] == "video/mp4" and headers["accept-ranges"] == "bytes"
+        status, headers, body = _get(gateway, path)
+        assert status == 200 and len(body) == 1024
+        assert _get(gateway, path, {"Range": "bytes=2000-"})[0] == 416
+    finally:
+        gateway.shutdown()
+        gateway.server_close()
+        thread.join(timeout=5)

@@ -9,9 +9,11 @@
 // These helpers are pure (config text in, data out) so they are unit tested without a browser.
 //
 // The editor is mounted into a fresh child element each time and the previous instance is destroyed only
-// once the next one is in place, so the preview does not flash blank while someone types.
+// once the next one is in place, so the preview does not flash blank while someone types. Which editor build
+// shows a config is the loader's choice (editor/loader.ts); only one build can run per page, so after a
+// 1.4.0 preview a config that needs 1.13.1 asks for a reload (the other way round, 1.13.1 stands in).
 import { useEffect, useRef, useState } from "preact/hooks";
-import { loadEditor, type LabelStudioInstance } from "../editor/loader";
+import { EditorBuildConflict, editorFor, loadEditorFor, type LabelStudioInstance } from "../editor/loader";
 
 export type TaskData = Record<string, unknown>;
 
@@ -112,31 +114,11 @@ export function previewData(config: string, sample: TaskData = {}, origin = loca
 }
 
 /**
- * The tags the vendored editor (Label Studio frontend 1.4.0) registers, lower case, as listed by its
- * `Registry.addTag(...)` calls. Newer tags (VideoRectangle, TimelineLabels, the List/Ranker/Bucket
- * ranking of LS 1.9+; 1.4.0's own List and Ranker take another data shape) make it throw while
- * rendering, so such a config is not mounted: the preview says which tags it cannot show instead.
+ * Tags of the config that none of the editor builds Skylabel ships can show (as written, once each; HTML tags
+ * inside a config are fine). Such a config is not mounted: the preview says which tags it cannot show instead.
  */
-export const EDITOR_TAGS = new Set(
-  ("audio audioplus brush brushlabels channel choice choices collapse dialog ellipse ellipselabels filter header " +
-    "hypertext hypertextlabels image keypoint keypointlabels label labels number pairwise panel paragraphlabels " +
-    "paragraphs polygon polygonlabels rating rectangle rectanglelabels relation relations shortcut style table " +
-    "taxonomy text textarea timeseries timeserieslabels video view").split(" "),
-);
-
-/** Tags of the config the editor cannot show (as written, once each); HTML tags inside a config are fine. */
 export function unsupportedTags(config: string): string[] {
-  if (!config.trim()) return [];
-  const doc = new DOMParser().parseFromString(config, "text/xml");
-  if (doc.getElementsByTagName("parsererror").length > 0) return [];
-  const found: string[] = [];
-  for (const element of Array.from(doc.getElementsByTagName("*"))) {
-    const tag = element.tagName;
-    // Lower-case names are plain HTML (<div>, <b>) that the editor's View renders as is.
-    if (tag === tag.toLowerCase() || EDITOR_TAGS.has(tag.toLowerCase()) || found.includes(tag)) continue;
-    found.push(tag);
-  }
-  return found;
+  return editorFor(config).unsupported;
 }
 
 /** Tags whose results are regions, listed in the editor's side column; other configs get the full width. */
@@ -147,7 +129,11 @@ export function previewInterfaces(config: string): string[] {
   return REGION_TAGS.test(config) ? ["panel", "controls", "side-column"] : ["panel", "controls"];
 }
 
-type Status = { state: "loading" } | { state: "ready" } | { state: "failed"; message: string };
+type Status =
+  | { state: "loading" }
+  | { state: "ready" }
+  | { state: "failed"; message: string }
+  | { state: "reload"; needed: string; loaded: string };
 
 interface PreviewProps {
   /** A config the server has already accepted: the editor is never mounted on a broken one. */
@@ -176,7 +162,7 @@ export function Preview({ config, sample }: PreviewProps) {
     }
     let cancelled = false;
     const timer = window.setTimeout(() => {
-      loadEditor().then(
+      loadEditorFor(config, { newerIsFine: true }).then(
         (LabelStudio) => {
           if (cancelled || !host.current) return;
           const element = document.createElement("div");
@@ -205,7 +191,14 @@ export function Preview({ config, sample }: PreviewProps) {
           if (previous) destroy(previous);
           setStatus({ state: "ready" });
         },
-        (error: Error) => !cancelled && setStatus({ state: "failed", message: error.message }),
+        (error: Error) => {
+          if (cancelled) return;
+          if (!(error instanceof EditorBuildConflict)) return setStatus({ state: "failed", message: error.message });
+          // The last preview shows another config: take it down rather than leave it looking current.
+          if (current.current) destroy(current.current);
+          current.current = null;
+          setStatus({ state: "reload", needed: error.needed.version, loaded: error.loaded.version });
+        },
       );
     }, 150);
     return () => {
@@ -226,14 +219,14 @@ export function Preview({ config, sample }: PreviewProps) {
     <div class={`preview${interfaces.includes("side-column") ? "" : " no-side-column"}`} aria-label="Labeling interface preview">
       {unsupported.length > 0 && (
         <p class="preview-unsupported" role="status">
-          The labeling editor Skylabel ships (Label Studio frontend 1.4.0) cannot show{" "}
+          None of the labeling editors Skylabel ships (Label Studio frontend 1.4.0 and 1.13.1) can show{" "}
           {unsupported.map((tag, i) => (
             <span key={tag}>
               {i > 0 && ", "}
               <code>&lt;{tag}&gt;</code>
             </span>
           ))}
-          : this config can be saved, but neither previewed nor labeled with this editor.
+          : this config can be saved, but neither previewed nor labeled.
         </p>
       )}
       {unsupported.length === 0 && status.state === "loading" && (
@@ -245,6 +238,16 @@ export function Preview({ config, sample }: PreviewProps) {
       {unsupported.length === 0 && status.state === "failed" && (
         <p class="error" role="alert">
           The preview could not be shown: {status.message}
+        </p>
+      )}
+      {unsupported.length === 0 && status.state === "reload" && (
+        <p class="preview-unsupported" role="status">
+          Previewing this config needs the newer labeling editor (Label Studio {status.needed}), but this page already
+          runs {status.loaded}, and only one can run per page. Save, then reload the page to preview it (reloading
+          now loses unsaved changes).{" "}
+          <button type="button" class="btn" onClick={() => location.reload()}>
+            Reload the page
+          </button>
         </p>
       )}
       <div ref={host} class="preview-host" />

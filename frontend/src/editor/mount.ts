@@ -10,7 +10,13 @@
 //   synchronously and draft saves are serialised (a submit waits for a draft save still on the wire);
 // - its autosave waits 5 s after a change; we flush it 1.5 s after the annotator's last input instead;
 // - `destroy()` is a no-op until the editor has rendered, old instances stay in `LabelStudio.instances`, and
-//   its global hotkeys (keymaster, bound on `document`) outlive it unless unbound.
+//   its global hotkeys (keymaster, bound on `document`) outlive it unless unbound;
+// - interactive pre-annotation (an ML backend marked interactive) is Label Studio's own ML-assist path in
+//   1.4.0: with the `auto-annotation` interface and the store's `autoAnnotation` flag on, a region the
+//   annotator finishes is "dynamic" and fires `regionFinishedDrawing(region, group)`; the group's serialized
+//   results go to the backend as context, and `store.loadSuggestions(request, map)` shows its answer as
+//   suggestions (text spans are accepted at once, other shapes wait for accept/reject in the editor's bar),
+//   exactly as Label Studio's data manager wires it.
 // The page supplies the API calls (see `apiCallbacks`), so this module holds no routes beyond that mapping
 // and its pure parts are unit-tested (tests/mount.test.ts).
 import { loadEditor, type LabelStudioConstructor, type LabelStudioInstance } from "./loader";
@@ -36,6 +42,9 @@ interface LsfAnnotation {
 }
 
 interface LsfStore {
+  autoAnnotation: boolean;
+  setAutoAnnotation(on: boolean): void;
+  loadSuggestions(request: Promise<AnnotationResult[]>, map: (answer: AnnotationResult[]) => AnnotationResult[]): void;
   annotationStore: {
     annotations: LsfAnnotation[];
     predictions: LsfAnnotation[];
@@ -83,7 +92,7 @@ export interface DraftInput {
   leadTime: number;
 }
 
-export type EditorAction = "submit" | "update" | "skip" | "draft" | "delete";
+export type EditorAction = "submit" | "update" | "skip" | "draft" | "delete" | "suggest";
 
 export interface Callbacks {
   /** A new annotation was submitted; answers the server's annotation id. */
@@ -106,8 +115,19 @@ export interface EditorOptions extends Callbacks {
   showSaved: boolean;
   /** A callback failed: the page shows the message. The editor keeps the annotator's work. */
   onError(action: EditorAction, error: unknown): void;
-  /** The editor has loaded the task and is ready for input; `restoredDraft` when it opened a saved draft. */
-  onReady?(info: { restoredDraft: boolean }): void;
+  /**
+   * The editor has loaded the task and is ready for input; `restoredDraft` when it opened a saved draft,
+   * `prediction` when the fresh annotation starts from a prediction (pre-labeled).
+   */
+  onReady?(info: { restoredDraft: boolean; prediction?: { model_version: string; score: number | null } }): void;
+  /**
+   * Interactive pre-annotation: ask the project's interactive ML backend, with these results as context, and
+   * answer the regions it suggests. Given only when the project has such a backend; it turns the editor's
+   * auto-annotation on.
+   */
+  suggest?(context: { result: AnnotationResult[] }): Promise<AnnotationResult[]>;
+  /** The backend's suggestions are in the editor (`count` new regions). */
+  onSuggestions?(count: number): void;
   /** Injected in tests; the real bundle otherwise. */
   load?: () => Promise<LabelStudioConstructor>;
   now?: () => number;
@@ -116,6 +136,8 @@ export interface EditorOptions extends Callbacks {
 export interface EditorHandle {
   /** Write a pending draft now (e.g. before leaving the page), then unmount the editor. */
   destroy(): void;
+  /** Ask the interactive backend with the whole working annotation as context (no-op without `suggest`). */
+  askModel(): void;
 }
 
 // --- pure helpers (unit-tested) ---------------------------------------------------------------------------------
@@ -168,12 +190,46 @@ export function bestPrediction(task: Pick<EditorTask, "predictions">): number | 
   return best?.id;
 }
 
-export function interfaces(allowSkip: boolean): string[] {
+export function interfaces(allowSkip: boolean, autoAnnotation = false): string[] {
   const list = [
     "panel", "update", "submit", "controls", "side-column", "topbar", "infobar", "edit-history",
     "annotations:menu", "annotations:add-new", "annotations:delete", "predictions:menu",
   ];
-  return allowSkip ? [...list, "skip"] : list;
+  if (allowSkip) list.push("skip");
+  if (autoAnnotation) list.push("auto-annotation");
+  return list;
+}
+
+/** JSON with object keys sorted, so two results that differ only in key order compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+function regionKey(result: AnnotationResult): string {
+  return canonical({ from_name: result.from_name, to_name: result.to_name, type: result.type, value: result.value });
+}
+
+/**
+ * The backend's suggestions minus those the annotation already has: an interactive backend answers every
+ * region it finds, including the one the annotator just drew, which must not appear twice.
+ */
+export function newSuggestions(suggested: unknown, existing: AnnotationResult[]): AnnotationResult[] {
+  if (!Array.isArray(suggested)) return [];
+  const have = new Set(existing.map(regionKey));
+  const out: AnnotationResult[] = [];
+  for (const item of suggested as AnnotationResult[]) {
+    if (!item || typeof item !== "object" || !item.from_name || !item.value) continue;
+    const key = regionKey(item);
+    if (have.has(key)) continue;
+    have.add(key);
+    out.push(item);
+  }
+  return out;
 }
 
 /** Seconds spent on the annotation, as Label Studio reports `lead_time`. */
@@ -253,8 +309,9 @@ export async function createEditor(element: HTMLElement, options: EditorOptions)
     return draftIds.get(annotation.id);
   };
 
-  /** Pick the annotation to work on and put the caller's drafts back; true when a draft was restored. */
-  function prepare(s: LsfStore): boolean {
+  /** Pick the annotation to work on and put the caller's drafts back: whether a draft was restored, and the
+   * prediction a fresh annotation starts from. */
+  function prepare(s: LsfStore): { restored: boolean; prediction?: EditorTask["predictions"][number] } {
     const annotations = s.annotationStore;
     for (const annotation of annotations.annotations) {
       const draft = bySaved.get(pkOf(annotation) ?? -1);
@@ -283,8 +340,9 @@ export async function createEditor(element: HTMLElement, options: EditorOptions)
       const prediction = annotations.predictions.find((p) => pkOf(p) === predictionId);
       working = prediction ? annotations.addAnnotationFromPrediction(prediction) : annotations.addAnnotation({ userGenerate: true });
       annotations.selectAnnotation(working.id);
+      if (prediction) return { restored, prediction: task.predictions.find((p) => p.id === predictionId) };
     }
-    return restored;
+    return { restored };
   }
 
   /** POST a new annotation once: a second click while the first is on its way is ignored. */
@@ -305,21 +363,48 @@ export async function createEditor(element: HTMLElement, options: EditorOptions)
     });
   }
 
+  /** Ask the interactive backend with `context` and show what it answers as suggestions. */
+  function askModel(context: AnnotationResult[]): void {
+    const s = store;
+    const suggest = options.suggest;
+    const annotation = s?.annotationStore.selected;
+    if (!s || !suggest || !annotation || destroyed || !ready) return;
+    const request = suggest({ result: context }).then(
+      (result) => {
+        // A destroyed editor's store is dead: leave the editor's flow waiting rather than touch it.
+        if (destroyed) return new Promise<AnnotationResult[]>(() => undefined);
+        const fresh = newSuggestions(result, annotation.serializeAnnotation());
+        setTimeout(() => !destroyed && options.onSuggestions?.(fresh.length), 0);
+        return fresh;
+      },
+      (error: unknown) => {
+        if (!destroyed) fail("suggest")(error);
+        return [] as AnnotationResult[];
+      },
+    );
+    s.loadSuggestions(request, (result) => result);
+  }
+
   const instance: LabelStudioInstance = new LabelStudio(element, {
     config: options.config,
     task,
     user: options.user,
-    interfaces: interfaces(options.allowSkip),
+    interfaces: interfaces(options.allowSkip, options.suggest !== undefined),
     onStorageInitialized(s: LsfStore) {
       store = s;
       if (destroyed) {
         setTimeout(teardown, 0); // destroyed before it rendered: it renders right after this event
         return;
       }
-      const restoredDraft = prepare(s);
+      // The editor remembers the annotator's Auto-Annotation switch (localStorage); on until they turn it off.
+      if (options.suggest && localStorage.getItem("autoAnnotation") === null) s.setAutoAnnotation(true);
+      const { restored: restoredDraft, prediction } = prepare(s);
       startedAt = now();
       ready = true;
-      setTimeout(() => !destroyed && options.onReady?.({ restoredDraft }), 0);
+      const info = prediction
+        ? { restoredDraft, prediction: { model_version: prediction.model_version, score: prediction.score } }
+        : { restoredDraft };
+      setTimeout(() => !destroyed && options.onReady?.(info), 0);
     },
     // A destroyed editor's callbacks are ignored: nothing it does may reach the server any more.
     onSubmitAnnotation(_s: LsfStore, annotation: LsfAnnotation) {
@@ -383,6 +468,17 @@ export async function createEditor(element: HTMLElement, options: EditorOptions)
       : {}),
   });
 
+  // A dynamic region (drawn with Auto-Annotation on) is finished: its group is the backend's context.
+  if (options.suggest) {
+    instance.on("regionFinishedDrawing", (...args: unknown[]) => {
+      if (destroyed || !store) return;
+      const [region, group] = args as [{ id: string }, { id: string }[] | undefined];
+      const ids = new Set([region.id, ...(group ?? []).map((r) => r.id)]);
+      const result = store.annotationStore.selected?.serializeAnnotation().filter((r) => r.id !== undefined && ids.has(r.id)) ?? [];
+      if (result.length > 0) askModel(result);
+    });
+  }
+
   // The editor's autosave is a 5 s debounce on region changes; flushing it shortly after the annotator's last
   // input writes the same draft sooner. Flushing with nothing pending does nothing.
   let nudge: ReturnType<typeof setTimeout> | undefined;
@@ -407,6 +503,10 @@ export async function createEditor(element: HTMLElement, options: EditorOptions)
   }
 
   return {
+    askModel() {
+      const annotation = store?.annotationStore.selected;
+      if (annotation) askModel(annotation.serializeAnnotation());
+    },
     destroy() {
       if (destroyed) return;
       clearTimeout(nudge);

@@ -1,5 +1,5 @@
-// The data manager: a paged, sortable, filterable table of a project's tasks, with bulk delete, and the way
-// into labeling (one task, or all of them).
+// The data manager: a paged, sortable, filterable table of a project's tasks, with bulk delete, bulk
+// "Retrieve predictions" from the project's ML backend, and the way into labeling (one task, or all of them).
 //
 // It speaks Label Studio's own Data Manager protocol: `GET /api/tasks?project&page&page_size&fields&query`,
 // where `query` is `{filters: {conjunction, items}, ordering}` and the server evaluates it
@@ -7,6 +7,9 @@
 // filter controls here are a small, fixed set of the filters Label Studio's UI can build; `buildQuery` turns
 // them into that JSON and is unit-tested (tests/dm-query.test.ts). The view (filters, order, page) is kept
 // per project for the browser tab, so coming back from labeling a task lands on the same page.
+// "Retrieve predictions" is Label Studio's `retrieve_tasks_predictions` action: the server starts a prediction
+// job; with `wait=false` it answers with that job at once, which the page follows to its end before reloading
+// the table (see pages/models.tsx).
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { useProject } from "../project";
@@ -14,6 +17,7 @@ import { navigate } from "../router";
 import type { Project, Task, User } from "../types";
 import { Button, Empty, ErrorMessage, Page, Spinner, formatDate, plural, useLoad } from "../ui";
 import { taskLink } from "./label";
+import { JobProgress, defaultBackend, isFinished, jobSummary, listBackends, watchJob, type MlBackend, type MlJob } from "./models";
 import "../styles/data.css";
 
 // --- the query (pure, tested) ---------------------------------------------------------------------------------------
@@ -103,6 +107,13 @@ export function deleteSelection(ids: Iterable<number>): { selectedItems: { all: 
   return { selectedItems: { all: false, included: [...new Set(ids)].sort((a, b) => a - b) } };
 }
 
+/** The body of an action for the selected tasks, or, with none selected, for every task the filters match. */
+export function actionSelection(ids: Iterable<number>, query: DmQuery): Record<string, unknown> {
+  const list = [...new Set(ids)];
+  if (list.length > 0) return deleteSelection(list);
+  return { selectedItems: { all: true, excluded: [] }, filters: query.filters, ordering: query.ordering };
+}
+
 /** Clicking a column header: the same column flips direction, another one sorts ascending. */
 export function nextOrder(current: DmOrder, column: string): DmOrder {
   return current.column === column ? { column, desc: !current.desc } : { column, desc: false };
@@ -148,6 +159,19 @@ function loadView(projectId: number): DmView {
 /** A task as the listing answers it (fields=all, narrowed with include). */
 interface Row extends Task {
   predictions_score?: number | null;
+}
+
+/** Where a "Retrieve predictions" run is: waiting for its job, following it, finished, or refused. */
+type Retrieval =
+  | { phase: "running"; count: number; job?: MlJob }
+  | { phase: "done"; job?: MlJob; detail: string }
+  | { phase: "failed"; error: unknown }
+  | { phase: "no-model" };
+
+interface RetrieveAnswer {
+  processed_items: number;
+  detail?: string;
+  job?: MlJob;
 }
 
 interface TaskPage {
@@ -225,6 +249,11 @@ function ProjectData({ projectId }: { projectId: number }) {
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [confirming, setConfirming] = useState(false);
   const [notice, setNotice] = useState("");
+  const backends = useLoad((signal) => listBackends(projectId, signal).catch((): MlBackend[] => []), [projectId]);
+  const [retrieval, setRetrieval] = useState<Retrieval | null>(null);
+  // Stops the polling of a run in progress when the page goes away.
+  const stopRetrieval = useRef<() => void>(() => {});
+  useEffect(() => () => stopRetrieval.current(), []);
 
   useEffect(() => {
     sessionStorage.setItem(viewKey(projectId), JSON.stringify(view));
@@ -309,6 +338,37 @@ function ProjectData({ projectId }: { projectId: number }) {
     setNotice(`Deleted ${plural(answer.processed_items, "task")}.`);
     tasks.reload();
     project.reload();
+  }
+
+  async function retrievePredictions(): Promise<void> {
+    const backend = defaultBackend(backends.data ?? []);
+    if (!backend) {
+      setRetrieval({ phase: "no-model" });
+      return;
+    }
+    const count = selected.size || total;
+    const body = actionSelection(selected, query);
+    const controller = new AbortController();
+    stopRetrieval.current = () => controller.abort();
+    setNotice("");
+    setRetrieval({ phase: "running", count });
+    try {
+      // `wait=false`: the action answers with the job it started (Label Studio's clients get the wait instead).
+      const answer = await api.post<RetrieveAnswer>(`/api/dm/actions?id=retrieve_tasks_predictions&project=${projectId}`, body, {
+        query: { wait: false },
+        signal: controller.signal,
+      });
+      let job = answer.job;
+      if (job && !isFinished(job)) {
+        job = await watchJob(backend.id, job, (j) => setRetrieval({ phase: "running", count, job: j }), controller.signal);
+      }
+      setRetrieval({ phase: "done", job, detail: answer.detail ?? `Retrieved ${plural(answer.processed_items, "prediction")}` });
+      setSelected(new Set());
+      tasks.reload();
+      project.reload();
+    } catch (error) {
+      if (!controller.signal.aborted) setRetrieval({ phase: "failed", error });
+    }
   }
 
   if (project.error) {
@@ -468,10 +528,23 @@ function ProjectData({ projectId }: { projectId: number }) {
                 <Button onClick={() => setSelected(new Set())}>Clear selection</Button>
               </>
             )}
+            <Button
+              class="dm-retrieve"
+              disabled={retrieval?.phase === "running" || (selected.size === 0 && total === 0)}
+              title={
+                selected.size > 0
+                  ? `Ask the project's model to predict the ${plural(selected.size, "selected task")}`
+                  : `Ask the project's model to predict ${filtered ? "the tasks matching the filters" : "every task"}`
+              }
+              onClick={() => void retrievePredictions()}
+            >
+              {retrieval?.phase === "running" ? "Retrieving predictions…" : selected.size > 0 ? `Retrieve predictions (${selected.size})` : "Retrieve predictions"}
+            </Button>
             <Button variant="danger" class="dm-delete" disabled={selected.size === 0} onClick={() => setConfirming(true)}>
               Delete selected
             </Button>
           </div>
+          {retrieval && <RetrievalStatus retrieval={retrieval} projectId={projectId} onDismiss={() => setRetrieval(null)} />}
 
           {tasks.error && !(tasks.error instanceof ApiError && tasks.error.status === 404 && view.page > 1) && (
             <ErrorMessage error={tasks.error} title="The tasks could not be loaded." />
@@ -499,6 +572,7 @@ function ProjectData({ projectId }: { projectId: number }) {
                     {columns.map((c) => sortHeader(`data.${c.key}`, c.key, `dm-data dm-data-${c.tag.toLowerCase()}`))}
                     {sortHeader("total_annotations", "Annotations", "dm-num")}
                     {sortHeader("total_predictions", "Predictions", "dm-num")}
+                    {sortHeader("predictions_score", "Score", "dm-num dm-score-col")}
                     <th scope="col">Annotators</th>
                     {sortHeader("created_at", "Created", "dm-date")}
                   </tr>
@@ -541,14 +615,9 @@ function ProjectData({ projectId }: { projectId: number }) {
                           </span>
                         )}
                       </td>
-                      <td class="dm-num">
-                        {row.total_predictions ?? 0}
-                        {typeof row.predictions_score === "number" && (
-                          <span class="dm-score-value" title="Average prediction score">
-                            {" "}
-                            ({row.predictions_score.toFixed(2)})
-                          </span>
-                        )}
+                      <td class="dm-num">{row.total_predictions ?? 0}</td>
+                      <td class="dm-num dm-score-col" title={typeof row.predictions_score === "number" ? "Average score of the task's predictions" : undefined}>
+                        {typeof row.predictions_score === "number" ? row.predictions_score.toFixed(2) : <span class="dm-none">–</span>}
                       </td>
                       <td class="dm-annotators">
                         {(row.annotators ?? [])
@@ -604,6 +673,56 @@ function ProjectData({ projectId }: { projectId: number }) {
 
       <ConfirmDelete open={confirming} count={selected.size} onCancel={() => setConfirming(false)} onConfirm={deleteSelected} />
     </Page>
+  );
+}
+
+/** A "Retrieve predictions" run: its job's progress, then what it did (or why it could not start). */
+function RetrievalStatus({ retrieval, projectId, onDismiss }: { retrieval: Retrieval; projectId: number; onDismiss: () => void }) {
+  const dismiss = (
+    <button type="button" class="btn btn-plain dm-notice-close" aria-label="Dismiss message" onClick={onDismiss}>
+      ×
+    </button>
+  );
+  if (retrieval.phase === "running") {
+    return (
+      <div class="dm-job panel" role="status" data-testid="dm-retrieval">
+        {retrieval.job ? (
+          <JobProgress job={retrieval.job} label="Retrieving predictions" />
+        ) : (
+          <Spinner label={`Retrieving predictions for ${plural(retrieval.count, "task")}…`} />
+        )}
+      </div>
+    );
+  }
+  if (retrieval.phase === "no-model") {
+    return (
+      <p class="dm-notice dm-notice-warn" role="alert">
+        <span>
+          No model is connected to this project. <a href={`/projects/${projectId}/models`}>Connect one on the Models page</a>, then
+          retrieve predictions.
+        </span>
+        {dismiss}
+      </p>
+    );
+  }
+  if (retrieval.phase === "failed") {
+    return (
+      <div class="dm-job-failed">
+        <ErrorMessage error={retrieval.error} title="Predictions could not be retrieved." />
+        {dismiss}
+      </div>
+    );
+  }
+  const job = retrieval.job;
+  const failed = job && (job.status === "failed" || job.status === "completed_with_errors");
+  return (
+    <p class={`dm-notice ${failed ? "dm-notice-warn" : ""}`} role={failed ? "alert" : "status"} data-testid="dm-retrieval">
+      <span>
+        {job ? `${job.status === "failed" ? "Retrieving predictions failed" : "Predictions retrieved"}: ${jobSummary(job)}.` : `${retrieval.detail}.`}
+        {job?.error && <span class="dm-job-error"> {job.error}</span>}
+      </span>
+      {dismiss}
+    </p>
   );
 }
 

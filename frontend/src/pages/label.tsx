@@ -6,15 +6,20 @@
 //   the first is selected and Update saves it; the annotator stays on the task.
 // The editor itself (Label Studio's, loaded only here) is driven through editor/mount.ts; this page fetches
 // tasks, turns the editor's callbacks into API calls and shows what happened (saved, drafts, errors).
+// Machine learning: a task's predictions pre-label the fresh annotation (unless the project turned
+// `show_collab_predictions` off), and when the project has an ML backend marked interactive, the regions the
+// annotator draws are sent to `POST /api/ml/{id}/interactive-annotating` and its answer shows as suggestions;
+// an "Ask the model" button sends the whole working annotation.
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
-import { loadEditor } from "../editor/loader";
+import { loadEditorFor } from "../editor/loader";
 import { apiCallbacks, createEditor, editorUser, type EditorAction, type EditorHandle } from "../editor/mount";
 import { useProject } from "../project";
 import { useLocation } from "../router";
 import { currentUser } from "../session";
-import type { Project, Task } from "../types";
-import { Empty, ErrorMessage, Page, Spinner, plural } from "../ui";
+import type { AnnotationResult, Project, Task } from "../types";
+import { Empty, ErrorMessage, Page, Spinner, plural, useLoad } from "../ui";
+import { interactiveBackend, listBackends, type MlBackend } from "./models";
 import "../styles/label.css";
 
 /** `/next` also says why the task was chosen ("Sequential sampling: skipped earlier"). */
@@ -37,7 +42,14 @@ const VERBS: Record<EditorAction, string> = {
   skip: "Skipping the task failed",
   draft: "The draft could not be saved",
   delete: "Deleting the annotation failed",
+  suggest: "The model could not suggest anything",
 };
+
+/** Label Studio's interactive answer: `{data: {result, score, model_version}}` or `{errors: [...]}`, both 200. */
+interface InteractiveAnswer {
+  data?: { result?: unknown } | null;
+  errors?: string[];
+}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -127,8 +139,16 @@ function ProjectLabeling({ projectId }: { projectId: number }) {
   const [draftNote, setDraftNote] = useState("");
   const [editorReady, setEditorReady] = useState(false);
   const [done, setDone] = useState(0);
+  const [modelNote, setModelNote] = useState("");
+  const [prelabeled, setPrelabeled] = useState("");
+  const [asking, setAsking] = useState(false);
   const serial = useRef(0);
   const host = useRef<HTMLDivElement>(null);
+  const editor = useRef<EditorHandle | null>(null);
+  // Reading the backends can fail for reasons unrelated to labeling (a backend store error): label without.
+  const backends = useLoad((signal) => listBackends(projectId, signal).catch((): MlBackend[] => []), [projectId]);
+  const backendsLoaded = backends.data !== undefined;
+  const interactive = interactiveBackend(backends.data ?? []);
 
   /** Fetch the task this page shows: the one asked for, or the stream's next one. */
   const load = useCallback(async () => {
@@ -154,13 +174,13 @@ function ProjectLabeling({ projectId }: { projectId: number }) {
     }
   }, [projectId, taskId]);
 
-  // The editor bundle (2 MB) starts downloading while the task is fetched; failures surface when mounting.
-  useEffect(() => {
-    loadEditor().catch(() => undefined);
-  }, []);
-
   // useLoad keeps the previous answer while it loads the next: wait for this project's, not the last one's.
   const projectData = project.data?.id === projectId ? project.data : undefined;
+  // The editor build this config needs (1.4.0, or 1.13.1 for the tags only it has) starts downloading while the
+  // task is fetched; the page reloads once if another build is already running. Failures surface when mounting.
+  useEffect(() => {
+    if (projectData) loadEditorFor(projectData.label_config, { reload: true }).catch(() => undefined);
+  }, [projectData?.label_config]);
   const projectLoaded = projectData !== undefined;
   useEffect(() => {
     if (!projectLoaded) return;
@@ -176,12 +196,15 @@ function ProjectLabeling({ projectId }: { projectId: number }) {
   // One editor per task shown: mounted into a fresh element, destroyed when the task changes or the page goes.
   useEffect(() => {
     const user = currentUser();
-    if (!current || !projectData || !user || !host.current) return;
+    if (!current || !projectData || !user || !host.current || !backendsLoaded) return;
     const element = document.createElement("div");
     element.className = "label-editor-root";
     host.current.appendChild(element);
     setEditorReady(false);
     setDraftNote("");
+    setModelNote("");
+    setPrelabeled("");
+    setAsking(false);
     let handle: EditorHandle | null = null;
     let gone = false;
     let draftsOff = false;
@@ -189,9 +212,11 @@ function ProjectLabeling({ projectId }: { projectId: number }) {
     const calls = apiCallbacks(api, current.task.id);
     const next = () => setTimeout(() => !gone && void load(), 0);
 
+    const prelabel = (projectData as Project & { show_collab_predictions?: boolean }).show_collab_predictions !== false;
+    const backendId = interactive?.id;
     createEditor(element, {
       config: projectData.label_config,
-      task: current.task,
+      task: prelabel ? current.task : { ...current.task, predictions: [] },
       user: editorUser(user),
       allowSkip: stream && projectData.show_skip_button !== false,
       showSaved: !stream,
@@ -233,28 +258,59 @@ function ProjectLabeling({ projectId }: { projectId: number }) {
         await calls.onDelete(pk);
         setNotice({ kind: "ok", text: `Annotation #${pk} deleted.` });
       },
+      ...(backendId !== undefined
+        ? {
+            async suggest(context: { result: AnnotationResult[] }): Promise<AnnotationResult[]> {
+              setAsking(true);
+              setModelNote("Asking the model…");
+              try {
+                const answer = await api.post<InteractiveAnswer>(`/api/ml/${backendId}/interactive-annotating`, {
+                  task: current.task.id,
+                  context,
+                });
+                if (answer.errors?.length) throw new Error(answer.errors.join("\n"));
+                const result = answer.data?.result;
+                return Array.isArray(result) ? (result as AnnotationResult[]) : [];
+              } finally {
+                if (!gone) setAsking(false);
+              }
+            },
+            onSuggestions(count: number) {
+              if (!gone) setModelNote(count > 0 ? `The model suggested ${plural(count, "region")}.` : "The model had nothing to add.");
+            },
+          }
+        : {}),
       onError(action, error) {
-        if (action === "draft") setDraftNote(`${VERBS.draft}: ${messageOf(error)}`);
+        if (action === "suggest") setModelNote(`${VERBS.suggest}: ${messageOf(error)}`);
+        else if (action === "draft") setDraftNote(`${VERBS.draft}: ${messageOf(error)}`);
         else setNotice({ kind: "error", text: `${VERBS[action]}: ${messageOf(error)}` });
       },
-      onReady({ restoredDraft }) {
+      onReady({ restoredDraft, prediction }) {
         if (gone) return;
         setEditorReady(true);
         if (restoredDraft) setDraftNote("Your unsaved draft was restored.");
+        if (prediction) {
+          const score = typeof prediction.score === "number" ? `, score ${prediction.score.toFixed(2)}` : "";
+          setPrelabeled(`Pre-labeled by the model (${prediction.model_version || "no version"}${score}): check it and correct what is wrong.`);
+        }
       },
     }).then(
       (h) => {
         if (gone) h.destroy();
-        else handle = h;
+        else {
+          handle = h;
+          editor.current = h;
+        }
       },
       (error: unknown) => !gone && setPhase({ kind: "failed", error }),
     );
     return () => {
       gone = true;
+      if (editor.current === handle) editor.current = null;
       handle?.destroy();
       element.remove();
     };
-  }, [current?.serial, projectData]);
+  }, [current?.serial, projectData, backendsLoaded, interactive?.id]);
 
   const title = projectData ? (taskId !== undefined ? `Task #${taskId}` : `Label: ${projectData.title}`) : "Label";
   const dataLink = `/projects/${projectId}/data`;
@@ -317,8 +373,27 @@ function ProjectLabeling({ projectId }: { projectId: number }) {
               <span class="label-requeued">You skipped this task earlier; it is back because nothing else is left.</span>
             )}
             {taskId === undefined && done > 0 && <span>{plural(done, "task")} done in this session</span>}
+            {prelabeled && (
+              <span class="label-prelabeled" data-testid="label-prelabeled">
+                {prelabeled}
+              </span>
+            )}
             <span class="label-draft" aria-live="polite">
               {draftNote}
+            </span>
+          </div>
+        )}
+        {current && interactive && (
+          <div class="label-ml" data-testid="label-ml">
+            <span class="label-ml-text">
+              <strong>{interactive.title || `Model ${interactive.id}`}</strong> suggests regions as you label (switch
+              Auto-Annotation in the editor on or off).
+            </span>
+            <button type="button" class="btn" disabled={!editorReady || asking} onClick={() => editor.current?.askModel()}>
+              {asking ? "Asking…" : "Ask the model"}
+            </button>
+            <span class="label-ml-note" role="status" aria-live="polite">
+              {modelNote}
             </span>
           </div>
         )}

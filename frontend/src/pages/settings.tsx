@@ -15,6 +15,7 @@ import "../styles/projects.css";
 export const SAMPLING_OPTIONS: [string, string][] = [
   ["Sequential sampling", "Sequential: tasks in the order they were imported"],
   ["Uniform sampling", "Random: tasks in random order"],
+  ["Uncertainty sampling", "Uncertainty: what the model is least sure of first (see Models)"],
 ];
 
 const SECTIONS: [string, string][] = [
@@ -84,6 +85,10 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
               {label}
             </a>
           ))}
+          {/* ML backends and their options have a page of their own (pages/models.tsx). */}
+          <a href={`/projects/${project.id}/models`}>
+            Models →
+          </a>
         </nav>
         <div class="settings-sections">
           <GeneralSection project={project} onSaved={setProject} />

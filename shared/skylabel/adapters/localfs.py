@@ -124,14 +124,16 @@ class LocalBlobStore:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise BlobNotFound(key) from None
 
-    def open(self, key: str) -> Iterator[bytes]:
+    def open(self, key: str, start: int = 0, length: int | None = None) -> Iterator[bytes]:
+        """The object's bytes in chunks; `start`/`length` serve an HTTP Range request (video seeking needs it)."""
         # Open now, so a missing key raises here rather than on the caller's first next().
         path = self._path(key)
         try:
             f = path.open("rb")
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise BlobNotFound(key) from None
-        return _chunks(f)
+        f.seek(start)
+        return _chunks(f, length)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -207,7 +209,13 @@ class LocalBlobStore:
         return hmac.compare_digest(expected.encode("ascii"), sig.encode("utf-8", "replace"))
 
 
-def _chunks(f) -> Iterator[bytes]:
+def _chunks(f, length: int | None = None) -> Iterator[bytes]:
     with f:
-        while chunk := f.read(CHUNK_SIZE):
+        left = length
+        while left is None or left > 0:
+            chunk = f.read(CHUNK_SIZE if left is None else min(CHUNK_SIZE, left))
+            if not chunk:
+                return
+            if left is not None:
+                left -= len(chunk)
             yield chunk
