@@ -32,6 +32,17 @@ test("sign up, sign out, and be refused afterwards; sign in again", async () => 
   expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).not.toMatch(/token/i);
   await screenshot(page, "projects-empty");
 
+  // The page works from the keyboard: Tab reaches "Create project" and Enter follows it.
+  let focused = "";
+  for (let i = 0; i < 10 && focused !== "Create project"; i += 1) {
+    await page.keyboard.press("Tab");
+    focused = (await page.evaluate(() => document.activeElement?.textContent?.trim())) ?? "";
+  }
+  expect(focused).toBe("Create project");
+  await page.keyboard.press("Enter");
+  await page.waitForURL("**/projects/new");
+  await page.goto("/projects");
+
   // When they sign out, the old session is refused by the API and the app shows sign-in.
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL("**/signin");
