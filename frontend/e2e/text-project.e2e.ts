@@ -125,6 +125,20 @@ test("from a template to an exported labeled dataset", async () => {
   expect(byId.get(labeled[1]!)).toBe("Technical issue");
   await screenshot(page, "export-done");
 
+  // When they filter the data manager to unlabeled tasks and delete the one left, with the dialog's confirmation
+  await page.goto(`/projects/${projectId}/data`);
+  await page.locator("tr.dm-row").first().waitFor();
+  await page.getByLabel("Status").selectOption("unlabeled");
+  await expect.poll(() => page.locator("tr.dm-row").count()).toBe(1);
+  const unlabeled = Number(await page.locator("tr.dm-row td.dm-id a").first().textContent());
+  expect(labeled).not.toContain(unlabeled);
+  await page.getByLabel(`Select task ${unlabeled}`).check();
+  await page.getByRole("button", { name: "Delete selected" }).click();
+  await page.locator("dialog[open]").getByRole("button", { name: "Delete 1 task" }).click();
+  await page.locator(".dm-notice", { hasText: "Deleted 1 task." }).waitFor();
+  await page.getByLabel("Status").selectOption("all");
+  await expect.poll(() => page.locator("tr.dm-row").count()).toBe(3);
+
   // And the same pages hold together at 768 wide
   await page.setViewportSize({ width: 768, height: 1000 });
   for (const [tab, name] of [["data", "data-manager-768"], ["import", "import-768"], ["settings", "settings-768"]] as const) {
@@ -133,7 +147,7 @@ test("from a template to an exported labeled dataset", async () => {
     await page.waitForLoadState("networkidle");
     await screenshot(page, name);
   }
-  await page.goto(`/projects/${projectId}/label`);
+  await page.goto(`/projects/${projectId}/label?task=${labeled[1]}`);
   await editorReady(page);
   await screenshot(page, "label-768");
   await page.goto("/projects");

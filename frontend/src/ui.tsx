@@ -115,3 +115,61 @@ export function formatDate(value: string | undefined | null): string {
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString()} ${count === 1 ? one : many}`;
 }
+
+/** A confirmation as a modal <dialog> (focus stays inside, Esc cancels) rather than window.confirm, which
+ * blocks the page; the action's error is shown inside it and the dialog stays open to retry or cancel. */
+export function ConfirmDialog({
+  open,
+  title,
+  confirmLabel,
+  busyLabel,
+  onCancel,
+  onConfirm,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  confirmLabel: string;
+  busyLabel: string;
+  onCancel: () => void;
+  onConfirm: () => Promise<void>;
+  children: ComponentChildren;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    const el = dialog.current;
+    if (!el) return;
+    if (open && !el.open) {
+      setError(null);
+      el.showModal();
+    } else if (!open && el.open) el.close();
+  }, [open]);
+  async function confirm() {
+    setBusy(true);
+    setError(null);
+    try {
+      await onConfirm();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <dialog ref={dialog} class="dialog" aria-label={title} onClose={onCancel}>
+      <h2>{title}</h2>
+      {children}
+      <ErrorMessage error={error} />
+      <div class="dialog-actions">
+        <Button onClick={onCancel} disabled={busy} autoFocus>
+          Cancel
+        </Button>
+        <Button variant="danger" class="dialog-confirm" onClick={() => void confirm()} disabled={busy}>
+          {busy ? busyLabel : confirmLabel}
+        </Button>
+      </div>
+    </dialog>
+  );
+}

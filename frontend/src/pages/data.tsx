@@ -15,7 +15,7 @@ import { api, ApiError } from "../api";
 import { useProject } from "../project";
 import { navigate } from "../router";
 import type { Project, Task, User } from "../types";
-import { Button, Empty, ErrorMessage, Page, Spinner, formatDate, plural, useLoad } from "../ui";
+import { Button, ConfirmDialog, Empty, ErrorMessage, Page, Spinner, formatDate, plural, useLoad } from "../ui";
 import { taskLink } from "./label";
 import { JobProgress, defaultBackend, isFinished, jobSummary, listBackends, watchJob, type MlBackend, type MlJob } from "./models";
 import "../styles/data.css";
@@ -671,7 +671,16 @@ function ProjectData({ projectId }: { projectId: number }) {
         </>
       )}
 
-      <ConfirmDelete open={confirming} count={selected.size} onCancel={() => setConfirming(false)} onConfirm={deleteSelected} />
+      <ConfirmDialog
+        open={confirming}
+        title={`Delete ${plural(selected.size, "task")}?`}
+        confirmLabel={`Delete ${plural(selected.size, "task")}`}
+        busyLabel="Deleting…"
+        onCancel={() => setConfirming(false)}
+        onConfirm={deleteSelected}
+      >
+        <p>Their annotations and predictions are deleted too. This cannot be undone.</p>
+      </ConfirmDialog>
     </Page>
   );
 }
@@ -723,59 +732,5 @@ function RetrievalStatus({ retrieval, projectId, onDismiss }: { retrieval: Retri
       </span>
       {dismiss}
     </p>
-  );
-}
-
-/** The bulk-delete confirmation: a modal <dialog> (focus stays inside, Esc cancels), not window.confirm. */
-function ConfirmDelete({
-  open,
-  count,
-  onCancel,
-  onConfirm,
-}: {
-  open: boolean;
-  count: number;
-  onCancel: () => void;
-  onConfirm: () => Promise<void>;
-}) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    const el = dialog.current;
-    if (!el) return;
-    if (open && !el.open) {
-      setError(null);
-      el.showModal();
-    } else if (!open && el.open) el.close();
-  }, [open]);
-
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <dialog ref={dialog} class="dm-dialog" aria-labelledby="dm-dialog-title" onClose={onCancel}>
-      <h2 id="dm-dialog-title">Delete {plural(count, "task")}?</h2>
-      <p>Their annotations and predictions are deleted too. This cannot be undone.</p>
-      <ErrorMessage error={error} />
-      <div class="dm-dialog-actions">
-        <Button onClick={onCancel} disabled={busy} autoFocus>
-          Cancel
-        </Button>
-        <Button variant="danger" class="dm-confirm-delete" onClick={() => void confirm()} disabled={busy}>
-          {busy ? "Deleting…" : `Delete ${plural(count, "task")}`}
-        </Button>
-      </div>
-    </dialog>
   );
 }

@@ -12,11 +12,11 @@
 // The pure parts (job arithmetic, extra-params parsing, which backend the server will use) are exported and
 // unit-tested in tests/models.test.ts.
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { useProject } from "../project";
 import type { Project } from "../types";
-import { Button, ErrorMessage, FieldError, Page, ProgressBar, Spinner, formatDate, plural, useLoad } from "../ui";
+import { Button, ConfirmDialog, ErrorMessage, FieldError, Page, ProgressBar, Spinner, formatDate, plural, useLoad } from "../ui";
 import "../styles/projects.css";
 import "../styles/models.css";
 
@@ -988,62 +988,5 @@ function OptionCheck({ checked, onChange, title, children }: { checked: boolean;
         <strong>{title}</strong> <span class="muted">{children}</span>
       </span>
     </label>
-  );
-}
-
-/** A modal confirmation (<dialog>: focus stays inside, Esc cancels), never window.confirm. */
-export function ConfirmDialog({
-  open,
-  title,
-  confirmLabel,
-  busyLabel,
-  onCancel,
-  onConfirm,
-  children,
-}: {
-  open: boolean;
-  title: string;
-  confirmLabel: string;
-  busyLabel: string;
-  onCancel: () => void;
-  onConfirm: () => Promise<void>;
-  children: ComponentChildren;
-}) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    const el = dialog.current;
-    if (!el) return;
-    if (open && !el.open) {
-      setError(null);
-      el.showModal();
-    } else if (!open && el.open) el.close();
-  }, [open]);
-  async function confirm() {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-  return (
-    <dialog ref={dialog} class="ml-dialog" aria-label={title} onClose={onCancel}>
-      <h2>{title}</h2>
-      {children}
-      <ErrorMessage error={error} />
-      <div class="ml-dialog-actions">
-        <Button onClick={onCancel} disabled={busy} autoFocus>
-          Cancel
-        </Button>
-        <Button variant="danger" class="ml-dialog-confirm" onClick={() => void confirm()} disabled={busy}>
-          {busy ? busyLabel : confirmLabel}
-        </Button>
-      </div>
-    </dialog>
   );
 }
