@@ -116,6 +116,30 @@ def world(request, tmp_path, monkeypatch) -> Iterator[Context]:
     deps.configure(None)
 
 
+USER_BUCKET = "user-data"
+
+
+@pytest.fixture
+def s3(world, monkeypatch):
+    """A user's own bucket (cloud storages read and write it), in moto."""
+    import boto3
+    from moto import mock_aws
+
+    def make():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=USER_BUCKET)
+        return client
+
+    if world.settings.runtime == "aws":  # mock_aws is already active for Skylabel's own table and bucket
+        yield make()
+        return
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield make()
+
+
 @pytest.fixture
 def api(world) -> Api:
     UserService(world).ensure_user("owner@example.com", "password123", TOKEN)

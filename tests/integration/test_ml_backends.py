@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import pytest
 
 from skylabel.context import Context
-from skylabel.settings import Settings
 from skylabel.users.service import UserService
 from tests.integration.conftest import CONFIG, TOKEN, Api
 from tests.mlbackend import MLBackend
@@ -32,43 +31,18 @@ def quick_retries(monkeypatch):
     monkeypatch.setattr(client, "RETRY_BACKOFF_S", 0.01)
 
 
-@pytest.fixture(params=["local", "aws"])
-def ml_world(request, tmp_path, monkeypatch) -> Iterator[Context]:
-    """A world whose jobs run on the thread pool, allowed to call 127.0.0.1 (the test backend)."""
+@pytest.fixture
+def ml_world(world) -> Iterator[Context]:
+    """The world with its jobs on a thread pool in both runtimes (the aws world has no runner of its own) and
+    loopback backends allowed (the operator's setting: the test backend listens on 127.0.0.1)."""
     from skylabel.adapters.threads import ThreadJobRunner
     from skylabel.workflows import workflows
-    from skylabel_api import deps
 
-    if request.param == "local":
-        from skylabel.wiring import local_context
-
-        ctx = local_context(tmp_path, base_url="http://127.0.0.1:8080", settings=Settings(secret="s" * 32))
-        deps.configure(ctx)
-        yield ctx
-        ctx.jobs.shutdown()
-    else:
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            monkeypatch.setenv(name, value)
-        import boto3
-        from moto import mock_aws
-
-        from skylabel.adapters.dynamodb import DynamoItemStore, create_table
-        from skylabel.adapters.s3 import S3BlobStore
-
-        with mock_aws():
-            client = boto3.client("dynamodb", region_name="us-east-1")
-            create_table(client, "skylabel-test")
-            s3 = boto3.client("s3", region_name="us-east-1")
-            s3.create_bucket(Bucket="skylabel-test-files")
-            ctx = Context(items=DynamoItemStore("skylabel-test", client=client),
-                          blobs=S3BlobStore("skylabel-test-files", client=s3),
-                          settings=Settings(runtime="aws", secret="s" * 32, allow_private_urls=True))
-            ctx.jobs = ThreadJobRunner(workflows(ctx))
-            deps.configure(ctx)
-            yield ctx
-            ctx.jobs.shutdown()
-    deps.configure(None)
+    world.settings = world.settings.model_copy(update={"allow_private_urls": True})
+    if world.jobs is None:
+        world.jobs = ThreadJobRunner(workflows(world))
+    yield world
+    world.jobs.shutdown()
 
 
 @pytest.fixture

@@ -19,9 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from skylabel import keys
 from skylabel.adapters.threads import ThreadJobRunner
@@ -33,7 +31,7 @@ from skylabel.ports import Update
 from skylabel.workflows import workflows
 from skylabel_local.cli import resume_unfinished_jobs
 from tests.integration.conftest import Api
-from tests.integration.test_storages import BUCKET, import_storage, put_json
+from tests.integration.test_storages import import_storage, put_json
 from tests.mlbackend import MLBackend
 
 FINAL = ("completed", "completed_with_errors", "failed")
@@ -77,24 +75,6 @@ def processes(world) -> Iterator[Processes]:
     yield found
     for pool in found.pools:
         pool.shutdown()
-
-
-@pytest.fixture
-def user_bucket(world, monkeypatch):
-    """The user's bucket for a storage, in moto (test_storages' `s3`): the aws world's moto already runs."""
-    def make():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        return client
-
-    if world.settings.runtime == "aws":
-        yield make()
-        return
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield make()
 
 
 @pytest.fixture
@@ -330,8 +310,7 @@ def test_deleting_a_project_deletes_its_ml_connections_and_jobs(api, project, wo
 # --- cloud-storage syncs -----------------------------------------------------------------------------------
 
 
-def test_a_storage_sync_predicts_its_new_tasks_when_the_project_asks(api, project, processes, backend, user_bucket):
-    s3 = user_bucket
+def test_a_storage_sync_predicts_its_new_tasks_when_the_project_asks(api, project, processes, backend, s3):
     api.call("PATCH", f"/api/projects/{project['id']}", body={"evaluate_predictions_automatically": True})
     connection = connect(api, project["id"], backend)
     put_json(s3, "tasks/1.json", {"text": "good one"})

@@ -8,36 +8,15 @@ from __future__ import annotations
 
 import json
 
-import boto3
-import pytest
-from moto import mock_aws
-
 from skylabel.users.service import UserService
+from tests.integration.conftest import USER_BUCKET
 
-BUCKET = "user-data"
+BUCKET = USER_BUCKET
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 CREDENTIALS = {"aws_access_key_id": "AKIAIOSFODNN7EXAMPLE", "aws_secret_access_key": SECRET,
                "aws_session_token": "FwoGZXIvYXdzEXAMPLESESSION", "region_name": "us-east-1"}
 IMAGE_CONFIG = '<View><Image name="image" value="$image"/><Choices name="c" toName="image">' \
                '<Choice value="Cat"/><Choice value="Dog"/></Choices></View>'
-
-
-@pytest.fixture
-def s3(world, monkeypatch):
-    """The user's bucket, in moto."""
-    def make():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        return client
-
-    if world.settings.runtime == "aws":  # mock_aws is already active for Skylabel's own table and bucket
-        yield make()
-        return
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield make()
 
 
 def put_json(s3, key: str, value: object) -> None:
