@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
 import { open, screenshot, useBrowser } from "./browser";
-import { annotationsOf, apiCall, createProject, drag, editorReady, shownTaskId, signUp, template } from "./steps";
+import { annotationsOf, apiCall, createProject, drag, editorReady, shownTaskId, signUp, template, textBox } from "./steps";
 
 const baseURL = inject("baseURL");
 const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -190,36 +190,6 @@ test("connect a backend, predict the project, see and use the predictions, train
   await context.close();
 });
 
-/** Where a word sits on screen in the editor's text (the first or the n-th occurrence). */
-async function wordBox(page: Page, word: string, nth = 0): Promise<{ x: number; y: number; width: number; height: number }> {
-  const box = await page.evaluate(
-    ({ word, nth }) => {
-      const container = document.querySelector("#label-editor .lsf-richtext__container");
-      if (!container) return null;
-      const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
-      let seen = 0;
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        let at = node.textContent?.indexOf(word) ?? -1;
-        while (at >= 0) {
-          if (seen === nth) {
-            const range = document.createRange();
-            range.setStart(node, at);
-            range.setEnd(node, at + word.length);
-            const rect = range.getBoundingClientRect();
-            return { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
-          }
-          seen += 1;
-          at = node.textContent!.indexOf(word, at + 1);
-        }
-      }
-      return null;
-    },
-    { word, nth },
-  );
-  if (!box) throw new Error(`"${word}" is not shown in the editor`);
-  return box;
-}
-
 test("an interactive backend suggests the other mentions of an entity the annotator marked", async () => {
   const { page, context, problems } = await open(browser(), baseURL);
   await signUp(page);
@@ -237,7 +207,7 @@ test("an interactive backend suggests the other mentions of an entity the annota
 
   // When the annotator marks the first "Anna" as a Person
   await page.locator("#label-editor .lsf-label", { hasText: "Person" }).first().click();
-  const anna = await wordBox(page, "Anna");
+  const anna = await textBox(page, "Anna");
   await drag(page, { x: anna.x + 2, y: anna.y + anna.height / 2 }, { x: anna.x + anna.width - 2, y: anna.y + anna.height / 2 });
 
   // Then the model is asked and its other mention appears in the annotation

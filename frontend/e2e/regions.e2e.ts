@@ -2,35 +2,13 @@
 // end as Label Studio results stored on the server, checked through the API.
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Page } from "playwright-core";
 import { expect, inject, test } from "vitest";
 import { open, screenshot, useBrowser } from "./browser";
-import { annotationsOf, createProject, drag, editorReady, shownTaskId, signUp, template } from "./steps";
+import { annotationsOf, createProject, drag, editorReady, shownTaskId, signUp, template, textBox } from "./steps";
 
 const baseURL = inject("baseURL");
 const IMAGE = resolve(import.meta.dirname, "..", "public", "samples", "image.png");
 const browser = useBrowser();
-
-/** Where a piece of text sits on screen inside the editor's text view. */
-async function textBox(page: Page, needle: string): Promise<{ x: number; y: number; width: number; height: number }> {
-  const box = await page.evaluate((wanted) => {
-    const container = document.querySelector("#label-editor .lsf-richtext__container");
-    if (!container) return null;
-    const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      const at = node.textContent?.indexOf(wanted) ?? -1;
-      if (at < 0) continue;
-      const range = document.createRange();
-      range.setStart(node, at);
-      range.setEnd(node, at + wanted.length);
-      const rect = range.getBoundingClientRect();
-      return { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
-    }
-    return null;
-  }, needle);
-  if (!box) throw new Error(`"${needle}" is not shown in the editor`);
-  return box;
-}
 
 test("an entity span labeled by mouse selection", async () => {
   const { page, context, problems } = await open(browser(), baseURL);

@@ -66,3 +66,33 @@ export async function drag(page: Page, from: { x: number; y: number }, to: { x: 
   await page.mouse.move(to.x, to.y, { steps: 12 });
   await page.mouse.up();
 }
+
+/** Where a word sits on screen in the editor's text (the first or the n-th occurrence). */
+export async function textBox(page: Page, word: string, nth = 0): Promise<{ x: number; y: number; width: number; height: number }> {
+  const box = await page.evaluate(
+    ({ word, nth }) => {
+      const container = document.querySelector("#label-editor .lsf-richtext__container");
+      if (!container) return null;
+      const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
+      let seen = 0;
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        let at = node.textContent?.indexOf(word) ?? -1;
+        while (at >= 0) {
+          if (seen === nth) {
+            const range = document.createRange();
+            range.setStart(node, at);
+            range.setEnd(node, at + word.length);
+            const rect = range.getBoundingClientRect();
+            return { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
+          }
+          seen += 1;
+          at = node.textContent!.indexOf(word, at + 1);
+        }
+      }
+      return null;
+    },
+    { word, nth },
+  );
+  if (!box) throw new Error(`"${word}" is not shown in the editor`);
+  return box;
+}
