@@ -10,21 +10,14 @@ without it the AWS runtime refuses the loopback backend, which test_ml_backends.
 
 from __future__ import annotations
 
-import importlib.util
-import json
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
-from moto.awslambda.models import LambdaFunction
 
 from skylabel import keys
-from skylabel.adapters.dynamodb import DynamoItemStore, create_table
+from skylabel.adapters.dynamodb import DynamoItemStore
 from skylabel.adapters.s3 import S3BlobStore
 from skylabel.adapters.stepfunctions import StepFunctionsJobRunner
 from skylabel.context import Actor, Context
@@ -37,72 +30,29 @@ from skylabel.projects.models import ProjectIn
 from skylabel.projects.service import ProjectService
 from skylabel.settings import ENV_ALLOW_PRIVATE_URLS, Settings
 from skylabel.users.service import UserService
+from tests.integration.sfn_moto import ENVIRONMENT, state_machine_world, wait_execution
 from tests.mlbackend import MLBackend
 
 HANDLER = Path(__file__).resolve().parents[2] / "functions" / "ml_invoke" / "handler.py"
 CONFIG = ('<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text">'
           '<Choice value="Positive"/><Choice value="Negative"/></Choices></View>')
-ENVIRONMENT = {"SKYLABEL_RUNTIME": "aws", "SKYLABEL_TABLE": "skylabel", "SKYLABEL_BUCKET": "skylabel-files",
-               "SKYLABEL_SECRET": "s" * 32}
-
-
-def _load_handler():
-    spec = importlib.util.spec_from_file_location("skylabel_ml_invoke_handler", HANDLER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @contextmanager
 def predict_world(monkeypatch, definition: Callable[[str], dict],
                   environment: Callable[[str], Mapping[str, str]] | None = None) -> Iterator[dict]:
-    """moto with the table, the bucket, the ML step function (running the real handler) and one predict state
-    machine whose definition is `definition(function ARN)`; the handler's environment is `environment(machine
-    ARN)` (default: the fixed names above), plus the operator's allowance for private addresses."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    from skylabel import settings
+    """moto with the ML step function (the real handler) and one predict state machine (see sfn_moto), plus the
+    operator's allowance for private addresses and a real ML backend on 127.0.0.1."""
+    def allowing_private(machine: str) -> dict[str, str]:
+        return {**(dict(environment(machine)) if environment else ENVIRONMENT), ENV_ALLOW_PRIVATE_URLS: "true"}
 
-    handler = _load_handler()
-
-    def invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
-        try:
-            return json.dumps(handler.lambda_handler(event, None)), False, ""
-        except Exception as exc:  # noqa: BLE001 - reported as the Lambda runtime reports it
-            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}), True, ""
-
-    monkeypatch.setattr(LambdaFunction, "_invoke_lambda", invoke_in_process)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        role = boto3.client("iam").create_role(RoleName="step", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-        function = boto3.client("lambda").create_function(
-            FunctionName="skylabel-ml-step", Runtime="python3.12", Role=role, Handler="handler.lambda_handler",
-            Code={"ZipFile": b"moto never runs it"})["FunctionArn"]
-        sfn = boto3.client("stepfunctions")
-        machine = sfn.create_state_machine(name="skylabel-predict", roleArn=role,
-                                           definition=json.dumps(definition(function)))["stateMachineArn"]
-        env = {**(dict(environment(machine)) if environment else ENVIRONMENT), ENV_ALLOW_PRIVATE_URLS: "true"}
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        settings.settings_from_env.cache_clear()
-        create_table(boto3.client("dynamodb"), env["SKYLABEL_TABLE"])
-        boto3.client("s3").create_bucket(Bucket=env["SKYLABEL_BUCKET"])
+    with state_machine_world(monkeypatch, handler=HANDLER, name="ml", definition=definition,
+                             environment=allowing_private) as world:
         backend = MLBackend().start()
         try:
-            yield {"sfn": sfn, "machine": machine, "table": env["SKYLABEL_TABLE"], "bucket": env["SKYLABEL_BUCKET"],
-                   "secret": env["SKYLABEL_SECRET"], "backend": backend}
+            yield {**world, "backend": backend}
         finally:
             backend.stop()
-    settings.settings_from_env.cache_clear()
-
-
-def _wait(aws: dict, execution: str) -> str:
-    deadline = time.monotonic() + 60
-    status = "RUNNING"
-    while status == "RUNNING" and time.monotonic() < deadline:
-        time.sleep(0.1)
-        status = aws["sfn"].describe_execution(executionArn=execution)["status"]
-    return status
 
 
 def run_predict_job(aws: dict) -> None:
@@ -118,7 +68,7 @@ def run_predict_job(aws: dict) -> None:
     backend = MLService(ctx).create(actor, MLBackendIn(url=aws["backend"].url, project=project["id"]), hostname="")
     job = PredictJobs(ctx).start_all(actor, backend["id"], batch_size=5)
     execution = aws["machine"].replace(":stateMachine:", ":execution:") + f":predict-{job['id']}"
-    assert _wait(aws, execution) == "SUCCEEDED"
+    assert wait_execution(aws["sfn"], execution) == "SUCCEEDED"
     done = ctx.items.get(*keys.ml_job(job["id"]))
     assert (done["status"], done["predicted"], done["done"], done["total"]) == ("completed", 12, 12, 12)
     assert [len(c.body["tasks"]) for c in aws["backend"].calls("/predict")] == [5, 5, 2]
@@ -129,7 +79,7 @@ def run_predict_job(aws: dict) -> None:
     ImportService(ctx).import_json(actor, project["id"], [{"text": "one more"}])
     job = PredictJobs(ctx).start_all(actor, backend["id"])
     execution = aws["machine"].replace(":stateMachine:", ":execution:") + f":predict-{job['id']}"
-    assert _wait(aws, execution) == "SUCCEEDED"  # per-batch failures are the job's outcome, not a crash
+    assert wait_execution(aws["sfn"], execution) == "SUCCEEDED"  # per-batch failures are the job's outcome, not a crash
     failed = ctx.items.get(*keys.ml_job(job["id"]))
     assert failed["status"] == "failed" and "HTML page" in failed["error"]
 
