@@ -260,3 +260,19 @@ def test_files_imported_inside_the_request_keep_their_task_counts_in_the_history
     jobs = api.call("GET", f"/api/projects/{project['id']}/imports")[1]
     counts = {job["file"]: (job["status"], job["task_count"]) for job in jobs}
     assert counts == {"two.jsonl": ("completed", 2), "three.txt": ("completed", 3)}
+
+
+def test_a_dropped_media_file_becomes_one_task_pointing_at_it(api, world):
+    # Given an image project, and a picture too big for a request landing in its drop area
+    config = '<View><Image name="image" value="$image"/><Choices name="c" toName="image"><Choice value="A"/>' \
+             '</Choices></View>'
+    pid = api.call("POST", "/api/projects", body={"title": "Pictures", "label_config": config})[1]["id"]
+    key = f"drop/{pid}/street.png"
+    world.blobs.put(key, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    # When its notification arrives
+    assert handle_sqs_event(world, s3_event("bucket", key, "etag-png", 72)) == {"batchItemFailures": []}
+    # Then the job completed with one task whose image is a signed link to the stored file
+    [job] = api.call("GET", f"/api/projects/{pid}/imports")[1]
+    assert (job["status"], job["task_count"]) == ("completed", 1)
+    [task] = api.call("GET", "/api/tasks", query={"project": pid})[1]["tasks"]
+    assert "street.png" in task["data"]["image"] and task["data"]["image"].startswith("http")

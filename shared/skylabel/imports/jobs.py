@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from skylabel import ids, keys
 from skylabel.context import Actor, Context
 from skylabel.errors import DomainError, Invalid, NotFound
-from skylabel.imports.readers import read_tasks
-from skylabel.imports.service import IdBlocks, build, normalize, predict_after_import, write
+from skylabel.imports.readers import is_media, media_task, read_tasks
+from skylabel.imports.service import MEDIA_URL_SECONDS, IdBlocks, build, normalize, predict_after_import, write
 from skylabel.labeling_config import parse_label_config
 from skylabel.ports import Condition, ConditionFailed, Put, Update
 from skylabel.timeutil import iso
@@ -146,7 +146,12 @@ class ImportJobs:
         config = parse_label_config(project.get("label_config"))
         data_key = config.data_keys[0] if config.data_keys else None
         source = job["source"]
-        for position, raw in read_tasks(self.ctx.blobs.open(source["key"]), source["filename"], data_key=data_key):
+        if is_media(source["filename"]):  # a big image/audio/video uploaded or dropped: one task pointing at it
+            url = self.ctx.blobs.presign_get(source["key"], expires_in=MEDIA_URL_SECONDS)
+            rows = iter([(source["filename"], media_task(url, data_key or "image"))])
+        else:
+            rows = read_tasks(self.ctx.blobs.open(source["key"]), source["filename"], data_key=data_key)
+        for position, raw in rows:
             try:
                 yield position, normalize(position, raw, config, job.get("preannotated") or []), None
             except Invalid as exc:

@@ -30,6 +30,8 @@ from skylabel.tasks.service import new_task_item, task_template
 from skylabel.tasks.state import project_deltas, summary_update, task_counters, usage_delta
 from skylabel.timeutil import iso
 
+# How long the signed URL in a media file's task stays valid (the longest an S3 presigned URL can live).
+MEDIA_URL_SECONDS = 7 * 24 * 3600
 _ZERO = {"total_annotations": 0, "cancelled_annotations": 0, "total_predictions": 0, "is_labeled": False,
          "ground_truth_count": 0}
 
@@ -360,7 +362,7 @@ class FileImports:
             ext = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
             formats[ext] = formats.get(ext, 0) + 1
             if is_media(name):
-                url = self.ctx.blobs.presign_get(key, expires_in=7 * 24 * 3600)
+                url = self.ctx.blobs.presign_get(key, expires_in=MEDIA_URL_SECONDS)
                 entries.append(normalize(name, {data_key or "image": url}, config, []))
                 per_file[key] = 1
                 continue
