@@ -28,9 +28,9 @@ describe("planUploads", () => {
     expect(planUploads([big, small])).toEqual({ batches: [[small]], presigned: [big] });
   });
 
-  test("a big media file still goes in a request: the import job reads task files only", () => {
+  test("a big media file is uploaded to storage too: its import job makes its one task", () => {
     const video = file("clip.MP4", 50 * MB);
-    expect(planUploads([video])).toEqual({ batches: [[video]], presigned: [] });
+    expect(planUploads([video])).toEqual({ batches: [], presigned: [video] });
   });
 
   test("requests are packed in order and stay under the limit", () => {

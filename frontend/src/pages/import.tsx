@@ -3,9 +3,9 @@
 // Two ways in, picked per file by size, because the API sits behind a 6 MB Lambda request limit in AWS (and
 // multipart bodies reach it base64-encoded, so ~4.5 MB of file): small files go in one multipart request
 // that answers with the counts at once; a task file over PRESIGN_OVER is PUT straight to storage through a
-// presigned URL and imported by a job the page then polls. Media files always go multipart: the job path
-// only reads task files (JSON, JSONL, CSV, TSV, TXT). A multipart request the server itself decides to hand to
-// a job (it answers `import`) is polled the same way. Every error is shown as the server wrote it.
+// presigned URL and imported by a job the page then polls; so is a big media file (the job makes its one task).
+// A multipart request the server itself decides to hand to a job (it answers `import`) is polled the same way.
+// Every error is shown as the server wrote it.
 import type { TargetedEvent } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, upload } from "../api";
@@ -85,15 +85,15 @@ export function isMedia(name: string): boolean {
 }
 
 export interface UploadPlan<F> {
-  /** Multipart requests to send, each at most `limit` bytes unless one file alone is bigger (media). */
+  /** Multipart requests to send, each at most `limit` bytes. */
   batches: F[][];
-  /** Task files too big for a request: one presigned upload and import job each. */
+  /** Task and media files too big for a request: one presigned upload and import job each. */
   presigned: F[];
 }
 
 /**
- * How to send a set of files: big task files presigned, the rest packed greedily, in the order given, into
- * multipart batches that stay under the request limit. Unsupported types go multipart too, so the server's
+ * How to send a set of files: big task and media files presigned, the rest packed greedily, in the order given,
+ * into multipart batches that stay under the request limit. Unsupported types go multipart too, so the server's
  * own message says what it accepts.
  */
 export function planUploads<F extends { name: string; size: number }>(files: F[], limit = PRESIGN_OVER): UploadPlan<F> {
@@ -102,7 +102,7 @@ export function planUploads<F extends { name: string; size: number }>(files: F[]
   let current: F[] = [];
   let size = 0;
   for (const file of files) {
-    if (file.size > limit && TASK_EXTENSIONS.includes(extensionOf(file.name))) {
+    if (file.size > limit && (TASK_EXTENSIONS.includes(extensionOf(file.name)) || isMedia(file.name))) {
       presigned.push(file);
       continue;
     }
