@@ -148,6 +148,11 @@ def export(export_id: int) -> tuple[str, str]:
     return f"EXPORT#{export_id}", "EXPORT"
 
 
+def export_part_done(export_id: int, fmt: str, index: int) -> tuple[str, str]:
+    """A marker that one part of an export's format is written: their count is the job's progress."""
+    return f"EXPORT#{export_id}", f"PARTDONE#{fmt}#{pad(index)}"
+
+
 def project_exports(project_id: int) -> str:
     return f"PROJECT#{project_id}#EXPORTS"
 

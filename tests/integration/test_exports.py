@@ -116,6 +116,29 @@ def test_export_deleted_while_running_leaves_nothing(api, labelled, world):
     assert world.blobs.list(f"exports/{pid}/{export['id']}/") == []
 
 
+def test_a_running_export_shows_the_share_of_its_parts_done_counting_each_once(api, labelled, world):
+    from skylabel.context import Actor
+    from skylabel.exports.service import ExportOptions, ExportService
+
+    pid, _ = labelled
+    service = ExportService(world)
+    export = service.create(Actor(1, 1), pid, options=ExportOptions(), start=False)
+
+    def progress() -> float:
+        found = api.call("GET", f"/api/projects/{pid}/exports/{export['id']}")[1]
+        return next(f["progress"] for f in found["converted_formats"] if f["export_type"] == "JSON")
+
+    parts = service.plan(export["id"], "JSON")
+    assert progress() == 0.0
+    # When every part is written (one of them twice, as a retried step would), the job is nearly done, not over
+    results = [service.run_part(export["id"], "JSON", p) for p in parts]
+    service.run_part(export["id"], "JSON", parts[0])
+    assert progress() == 0.99
+    # And once the file is assembled it is complete
+    service.finish(export["id"], "JSON", results)
+    assert progress() == 1.0
+
+
 def test_two_exports_at_once(api, labelled, jobs):
     pid, _ = labelled
     first = api.call("POST", f"/api/projects/{pid}/exports", body={"title": "a"})[1]

@@ -63,6 +63,7 @@ CATALOGUE = [
                  "boxes by their four corner points with coordinates normalized between 0 and 1."),
 ]
 INLINE_EXPORT_TASKS = 20_000  # the synchronous endpoint answers the file itself up to this many tasks
+PART_MARKER_SECONDS = 2 * 24 * 3600  # how long the per-part progress markers of a job are kept
 CONTENT_TYPES = {"json": "application/json", "csv": "text/csv", "tsv": "text/tab-separated-values",
                  "conll": "text/plain", "zip": "application/zip"}
 
@@ -200,7 +201,7 @@ class ExportService:
         converted = []
         for name, entry in sorted(files_of(export).items()):
             converted.append({"id": export["id"], "status": entry["status"], "export_type": name,
-                              "traceback": entry.get("error"), "progress": entry.get("progress", 0.0),
+                              "traceback": entry.get("error"), "progress": self._progress(export["id"], name, entry),
                               "size": entry.get("size"), "filename": entry.get("filename")})
         # The snapshot's status is its first format's (JSON for Label Studio's snapshot API).
         first = files_of(export).get("JSON") or next(iter(files_of(export).values()), {})
@@ -226,11 +227,11 @@ class ExportService:
         if loaded is None:
             return []
         export, _ = loaded
-        self._set_file(export_id, fmt, status="in_progress", started_at=self._now())
         wanted = export["options"].get("ids")
         shards = TaskIndex(self.store).shards(export["project"])
         if wanted:
             shards = sorted({keys.task_shard(i) for i in wanted} & set(shards))
+        self._set_file(export_id, fmt, status="in_progress", started_at=self._now(), parts=len(shards))
         return [{"index": i, "shard": shard} for i, shard in enumerate(shards)]
 
     def run_part(self, export_id: int, fmt: str, part: dict) -> dict:
@@ -247,7 +248,24 @@ class ExportService:
         state = formatter.begin(parse_label_config(project.get("label_config")), _project_view(project))
         result = formatter.part(state, tasks)
         self.ctx.blobs.put(part_key(export, fmt, part["index"]), result.body)
+        self._mark_part_done(export_id, fmt, part["index"])
         return {"index": part["index"], "count": len(tasks), "summary": result.summary}
+
+    def _mark_part_done(self, export_id: int, fmt: str, index: int) -> None:
+        """One marker per part, written once (a retried part does not count twice); they expire on their own."""
+        pk, sk = keys.export_part_done(export_id, fmt, index)
+        try:
+            self.store.put({"pk": pk, "sk": sk, "ttl": int(self.ctx.clock()) + PART_MARKER_SECONDS},
+                           Condition.not_exists())
+        except ConditionFailed:
+            pass  # this part was counted by an earlier run of it
+
+    def _progress(self, export_id: int, fmt: str, entry: dict) -> float:
+        """1.0 once the file is written; while parts run, the share of parts done (assembling is the last 1 %)."""
+        if entry.get("status") != "in_progress" or not entry.get("parts"):
+            return entry.get("progress", 0.0)
+        done = self.store.count(f"EXPORT#{export_id}", sk_begins_with=f"PARTDONE#{fmt}#")
+        return round(min(done / entry["parts"], 0.99), 4)
 
     def _bundles(self, items: list[dict], options: ExportOptions) -> Iterator[Bundle]:
         """The shard's tasks with their labels: one query for all the shard's annotations and predictions
