@@ -147,6 +147,10 @@ test("from a template to an exported labeled dataset", async () => {
     await page.waitForLoadState("networkidle");
     await screenshot(page, name);
   }
+  // (the settings preview shows the project's own first task)
+  await page.goto(`/projects/${projectId}/settings`);
+  await page.locator(".config-preview", { hasText: "charged twice" }).waitFor({ timeout: 30_000 });
+  await screenshot(page, "settings-preview-768");
   await page.goto(`/projects/${projectId}/label?task=${labeled[1]}`);
   await editorReady(page);
   await screenshot(page, "label-768");

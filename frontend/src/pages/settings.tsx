@@ -8,8 +8,8 @@ import { ApiError, api } from "../api";
 import { ConfigEditor, configErrorMessages, type Validation } from "../components/config-editor";
 import { useProject } from "../project";
 import { navigate } from "../router";
-import type { Project } from "../types";
-import { Button, ErrorMessage, FieldError, Page, Spinner } from "../ui";
+import type { Project, Task } from "../types";
+import { Button, ErrorMessage, FieldError, Page, Spinner, useLoad } from "../ui";
 import "../styles/projects.css";
 
 export const SAMPLING_OPTIONS: [string, string][] = [
@@ -210,6 +210,11 @@ function LabelingSection({ project, onSaved }: { project: Project; onSaved: (p: 
     onSaved(updated);
   });
   const refused = error instanceof ApiError && error.status === 400;
+  // The preview shows the project's first task, so a config change is judged on real data (placeholders without one).
+  const first = useLoad(
+    (signal) => api.get<{ tasks: Task[] }>("/api/tasks", { query: { project: project.id, page_size: 1 }, signal }),
+    [project.id],
+  );
   return (
     <Section
       id="labeling"
@@ -239,6 +244,7 @@ function LabelingSection({ project, onSaved }: { project: Project; onSaved: (p: 
             touched();
             if (error) setError(null);
           }}
+          sample={first.data?.tasks[0]?.data}
           saveErrors={refused ? configErrorMessages(error) : undefined}
           onValidation={setValidation}
         />
